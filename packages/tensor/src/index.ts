@@ -1,0 +1,20 @@
+export { UnetkitError, ShapeError, ArgumentError, FormatError } from "./errors.js";
+export { allocate, dtypeOf, checkDType, type DType, type TypedArray } from "./dtype.js";
+export {
+  formatShape,
+  shapeSize,
+  stridesOf,
+  normalizeAxis,
+  sameShape,
+  checkPositiveInt,
+  checkNonNegativeInt,
+  pair,
+  type Shape,
+} from "./shape.js";
+export { Tensor, checkRank } from "./tensor.js";
+export { zeros, ones, full, zerosLike, fromArray, randn, rand, arange } from "./creation.js";
+export { Rng, manualSeed, globalRng, type RngState } from "./rng.js";
+export type { KernelBackend, GemmArgs, ConvGeometry, Im2colArgs } from "./backend.js";
+export { tsBackend, setBackend, getBackend, backendFor, withBackend } from "./backend-registry.js";
+export { gemmTs } from "./gemm-ts.js";
+export { matmul, type MatmulOptions } from "./matmul.js";
