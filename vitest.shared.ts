@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Shared vitest configuration: resolve workspace packages to their TypeScript sources through the
- * `@unetkit/source` export condition, so tests run with no build first.
+ * `@unetkit/source` export condition, so tests run with no build first. Each run also writes
+ * `.vitest-result.json` beside the package, which `tools/test-summary.mjs` adds up into one line.
  */
 const conditions = ["@unetkit/source", "module", "node", "development|production"];
 
@@ -14,6 +15,8 @@ export function packageConfig(extra: { testTimeout?: number } = {}) {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: extra.testTimeout ?? 60_000,
       pool: "forks",
+      reporters: ["default", "json"],
+      outputFile: { json: ".vitest-result.json" },
     },
   });
 }
