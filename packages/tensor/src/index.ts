@@ -18,3 +18,22 @@ export type { KernelBackend, GemmArgs, ConvGeometry, Im2colArgs } from "./backen
 export { tsBackend, setBackend, getBackend, backendFor, withBackend } from "./backend-registry.js";
 export { gemmTs } from "./gemm-ts.js";
 export { matmul, type MatmulOptions } from "./matmul.js";
+export { broadcastShapes } from "./broadcast.js";
+export {
+  add,
+  sub,
+  mul,
+  div,
+  scale,
+  addInPlace,
+  subInPlace,
+  mulInPlace,
+  scaleInPlace,
+  axpyInPlace,
+} from "./elementwise.js";
+export { sum, mean, max, argmax, type ReduceOptions, type Axes } from "./reduce.js";
+export { permute, transpose } from "./permute.js";
+export { concat } from "./concat.js";
+export { split } from "./split.js";
+export { slice, narrow } from "./slice.js";
+export { allClose, maxAbsDiff, maxRelDiff, type AllCloseOptions } from "./all-close.js";
