@@ -3,3 +3,28 @@ export { Module, Layer, type StateDict, type LoadStateDictOptions } from "./modu
 export { labels, toLabels, type Labels, type LabelsLike, type IntegerArray } from "./labels.js";
 export type { Loss, LossResult, UnreducedLossResult, Reduction } from "./loss.js";
 export { crossEntropyLoss, CrossEntropyLoss, type CrossEntropyOptions } from "./cross-entropy-loss.js";
+export {
+  conv2dForward,
+  conv2dBackwardData,
+  conv2dBackwardWeight,
+  conv2dBackwardBias,
+  Conv2D,
+  type Conv2dOptions,
+  type Conv2dWeightGradOptions,
+  type Conv2DOptions,
+  type Size2,
+} from "./conv2d.js";
+export { BatchNorm2D, batchNormStatistics, type BatchNorm2DOptions } from "./batch-norm2d.js";
+export { ReLU, reluForward, reluBackward } from "./relu.js";
+export { LeakyReLU, leakyReluForward, leakyReluBackward } from "./leaky-relu.js";
+export { Sigmoid, sigmoidForward, sigmoidBackward } from "./sigmoid.js";
+export { MaxPool2D, maxPool2dForward, maxPool2dBackward, type MaxPool2DOptions, type MaxPool2DResult } from "./max-pool2d.js";
+export { AvgPool2D, avgPool2dForward, avgPool2dBackward, type AvgPool2DOptions } from "./avg-pool2d.js";
+export { poolOutputSize } from "./pool-geometry.js";
+export { GlobalAvgPool2D, globalAvgPool2dForward, globalAvgPool2dBackward } from "./global-avg-pool2d.js";
+export { Flatten } from "./flatten.js";
+export { Linear, type LinearOptions } from "./linear.js";
+export { Dropout, type DropoutOptions } from "./dropout.js";
+export { Sequential } from "./sequential.js";
+export { BasicBlock, type BasicBlockOptions } from "./basic-block.js";
+export { Bottleneck, type BottleneckOptions } from "./bottleneck.js";

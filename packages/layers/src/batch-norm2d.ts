@@ -1,0 +1,287 @@
+import { ArgumentError, ShapeError, Tensor, formatShape, type DType } from "@unetkit/tensor";
+import { checkGradShape, checkInput } from "./internal.js";
+import { Layer } from "./module.js";
+import { Parameter } from "./parameter.js";
+
+/** Options of {@link BatchNorm2D}. */
+export interface BatchNorm2DOptions {
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+  /**
+   * Weight of the new batch statistic in the running averages (default 0.1):
+   * `running = (1 - momentum) * running + momentum * batch`. `null` gives the cumulative average
+   * (`momentum = 1 / num_batches_tracked`), as PyTorch.
+   */
+  momentum?: number | null;
+  /** Learn a per-channel scale `weight` (init 1) and shift `bias` (init 0) (default true). */
+  affine?: boolean;
+  /**
+   * Keep running statistics and use them in eval mode (default true). When false there are no
+   * running buffers and batch statistics are used in both modes, as PyTorch.
+   */
+  trackRunningStats?: boolean;
+  /** Parameter dtype (default `"float32"`); inputs must match. */
+  dtype?: DType;
+}
+
+/** What the training-mode forward keeps: the normalised input and the per-channel inverse std. */
+interface SavedBatchNorm {
+  xhat: Tensor;
+  invstd: Float64Array;
+}
+
+/**
+ * Per-channel batch statistics of an NCHW tensor in one pass: the mean and the biased variance
+ * (divided by `N*H*W`), accumulated in float64 on data shifted by the channel's first value (so a
+ * large mean does not cancel the variance).
+ *
+ * Shapes: `x` `[N, C, H, W]`; returns `{ mean, variance }` as `Float64Array`s of length C.
+ *
+ * @example
+ * ```ts
+ * const { mean, variance } = batchNormStatistics(x); // mean.length === x.shape[1]
+ * ```
+ */
+export function batchNormStatistics(x: Tensor): { mean: Float64Array; variance: Float64Array } {
+  checkInput("BatchNorm2D", x, undefined, 4);
+  const [n, c, h, w] = x.shape;
+  const L = h * w;
+  const count = n * L;
+  const mean = new Float64Array(c);
+  const variance = new Float64Array(c);
+  const xd = x.data;
+  for (let ch = 0; ch < c; ch++) {
+    if (count === 0) continue;
+    const shift = xd[ch * L];
+    let s = 0;
+    let s2 = 0;
+    for (let b = 0; b < n; b++) {
+      const off = (b * c + ch) * L;
+      for (let i = 0; i < L; i++) {
+        const d = xd[off + i] - shift;
+        s += d;
+        s2 += d * d;
+      }
+    }
+    const m = s / count;
+    mean[ch] = shift + m;
+    variance[ch] = Math.max(0, s2 / count - m * m);
+  }
+  return { mean, variance };
+}
+
+/**
+ * `torch.nn.BatchNorm2d`: normalises each channel of an NCHW batch,
+ * `y = (x - mean) / sqrt(var + eps) * weight + bias`.
+ *
+ * - Training mode: `mean` and the biased `var` are the batch's (over N, H, W); the running
+ *   averages are updated with the batch mean and the *unbiased* variance (`var * m / (m - 1)`,
+ *   `m = N*H*W`), and `num_batches_tracked` is incremented.
+ * - Eval mode: the running statistics are used (unless `trackRunningStats` is false).
+ *
+ * State-dict keys (PyTorch's): `weight`, `bias` (when affine), `running_mean`, `running_var`,
+ * `num_batches_tracked` (when tracking; a float tensor of shape `[]` holding the count).
+ * Backward uses the compact closed form
+ * `dx = weight * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))` in training mode and the
+ * per-channel affine map `dx = weight * invstd * dy` in eval mode; it keeps only `xhat` and `invstd`.
+ *
+ * Input and output `[N, C, H, W]`.
+ *
+ * @example
+ * ```ts
+ * const bn = new BatchNorm2D(16);
+ * const y = bn.forward(x);     // train mode: batch statistics, running stats updated
+ * const dx = bn.backward(dy);  // adds into bn.weight.grad and bn.bias.grad
+ * bn.eval();
+ * bn.forward(x);               // running statistics
+ * ```
+ */
+export class BatchNorm2D extends Layer {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  readonly dtype: DType;
+  /** Scale `[C]` (init 1), or null when not affine. */
+  readonly weight: Parameter | null;
+  /** Shift `[C]` (init 0), or null when not affine. */
+  readonly bias: Parameter | null;
+  /** Running mean `[C]` (init 0), or null when not tracking. */
+  readonly runningMean: Tensor | null;
+  /** Running unbiased variance `[C]` (init 1), or null when not tracking. */
+  readonly runningVar: Tensor | null;
+  /** The number of training batches seen, a `[]` tensor (float), or null when not tracking. */
+  readonly numBatchesTracked: Tensor | null;
+
+  constructor(numFeatures: number, options: BatchNorm2DOptions = {}) {
+    super();
+    const op = "BatchNorm2D";
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
+      throw new ArgumentError(op, `numFeatures must be a positive integer (got ${numFeatures})`);
+    }
+    const eps = options.eps ?? 1e-5;
+    if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) {
+      throw new ArgumentError(op, `eps must be a positive finite number (got ${eps})`);
+    }
+    const momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    if (momentum !== null && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {
+      throw new ArgumentError(op, `momentum must be a number in [0, 1] or null (got ${momentum})`);
+    }
+    this.numFeatures = numFeatures;
+    this.eps = eps;
+    this.momentum = momentum;
+    this.affine = options.affine ?? true;
+    this.trackRunningStats = options.trackRunningStats ?? true;
+    this.dtype = options.dtype ?? "float32";
+    if (this.dtype !== "float32" && this.dtype !== "float64") {
+      throw new ArgumentError(op, `unknown dtype ${String(this.dtype)} (expected float32 or float64)`);
+    }
+    if (this.affine) {
+      this.weight = this.registerParameter("weight", new Parameter(new Tensor(this.dtype, [numFeatures]).fill(1)));
+      this.bias = this.registerParameter("bias", new Parameter(new Tensor(this.dtype, [numFeatures])));
+    } else {
+      this.weight = null;
+      this.bias = null;
+    }
+    if (this.trackRunningStats) {
+      this.runningMean = this.registerBuffer("running_mean", new Tensor(this.dtype, [numFeatures]));
+      this.runningVar = this.registerBuffer("running_var", new Tensor(this.dtype, [numFeatures]).fill(1));
+      this.numBatchesTracked = this.registerBuffer("num_batches_tracked", new Tensor(this.dtype, []));
+    } else {
+      this.runningMean = null;
+      this.runningVar = null;
+      this.numBatchesTracked = null;
+    }
+  }
+
+  /** Resets the running statistics to mean 0, variance 1 and a count of 0. */
+  resetRunningStats(): void {
+    this.runningMean?.fill(0);
+    this.runningVar?.fill(1);
+    this.numBatchesTracked?.fill(0);
+  }
+
+  private checkX(x: Tensor): void {
+    checkInput("BatchNorm2D", x, this.dtype, 4);
+    if (x.shape[1] !== this.numFeatures) {
+      throw new ShapeError(
+        "BatchNorm2D",
+        `input has ${x.shape[1]} channels, the layer expects ${this.numFeatures} (input ${formatShape(x.shape)})`,
+      );
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkX(x);
+    const [n, c, h, w] = x.shape;
+    const L = h * w;
+    const count = n * L;
+    const useBatchStats = this.training || !this.trackRunningStats;
+    const invstd = new Float64Array(c);
+    let mean: Float64Array;
+    if (useBatchStats) {
+      if (count <= 1) {
+        throw new ShapeError(
+          "BatchNorm2D",
+          `expected more than 1 value per channel when training (input ${formatShape(x.shape)})`,
+        );
+      }
+      const stats = batchNormStatistics(x);
+      mean = stats.mean;
+      for (let ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.sqrt(stats.variance[ch] + this.eps);
+      if (this.training && this.trackRunningStats) {
+        this.updateRunningStats(stats.mean, stats.variance, count);
+      }
+    } else {
+      const rm = this.runningMean!.data;
+      const rv = this.runningVar!.data;
+      mean = new Float64Array(c);
+      for (let ch = 0; ch < c; ch++) {
+        mean[ch] = rm[ch];
+        invstd[ch] = 1 / Math.sqrt(rv[ch] + this.eps);
+      }
+    }
+    const y = new Tensor(x.dtype, x.shape);
+    const xhat = new Tensor(x.dtype, x.shape);
+    const xd = x.data;
+    const yd = y.data;
+    const hd = xhat.data;
+    const gamma = this.weight ? this.weight.value.data : null;
+    const beta = this.bias ? this.bias.value.data : null;
+    for (let ch = 0; ch < c; ch++) {
+      const m = mean[ch];
+      const s = invstd[ch];
+      const g = gamma ? gamma[ch] : 1;
+      const bt = beta ? beta[ch] : 0;
+      for (let b = 0; b < n; b++) {
+        const off = (b * c + ch) * L;
+        for (let i = 0; i < L; i++) {
+          const v = (xd[off + i] - m) * s;
+          hd[off + i] = v;
+          yd[off + i] = v * g + bt;
+        }
+      }
+    }
+    this.saveForBackward<SavedBatchNorm & { batchStats: boolean }>({ xhat, invstd, batchStats: useBatchStats });
+    return y;
+  }
+
+  private updateRunningStats(mean: Float64Array, variance: Float64Array, count: number): void {
+    const nbt = this.numBatchesTracked!;
+    nbt.data[0] += 1;
+    const factor = this.momentum === null ? 1 / nbt.data[0] : this.momentum;
+    const rm = this.runningMean!.data;
+    const rv = this.runningVar!.data;
+    const unbias = count / (count - 1);
+    for (let ch = 0; ch < mean.length; ch++) {
+      rm[ch] = (1 - factor) * rm[ch] + factor * mean[ch];
+      rv[ch] = (1 - factor) * rv[ch] + factor * variance[ch] * unbias;
+    }
+  }
+
+  backward(dy: Tensor): Tensor {
+    const saved = this.takeSaved<SavedBatchNorm & { batchStats: boolean }>();
+    const { xhat, invstd, batchStats } = saved;
+    checkGradShape("BatchNorm2D.backward", dy, xhat.shape, xhat.dtype);
+    const [n, c, h, w] = xhat.shape;
+    const L = h * w;
+    const count = n * L;
+    const dx = new Tensor(dy.dtype, dy.shape);
+    const gd = dy.data;
+    const hd = xhat.data;
+    const dd = dx.data;
+    const gamma = this.weight ? this.weight.value.data : null;
+    const dGamma = this.weight ? this.weight.grad.data : null;
+    const dBeta = this.bias ? this.bias.grad.data : null;
+    for (let ch = 0; ch < c; ch++) {
+      let sumDy = 0;
+      let sumDyXhat = 0;
+      for (let b = 0; b < n; b++) {
+        const off = (b * c + ch) * L;
+        for (let i = 0; i < L; i++) {
+          const g = gd[off + i];
+          sumDy += g;
+          sumDyXhat += g * hd[off + i];
+        }
+      }
+      if (dGamma) dGamma[ch] += sumDyXhat;
+      if (dBeta) dBeta[ch] += sumDy;
+      const k = (gamma ? gamma[ch] : 1) * invstd[ch];
+      if (batchStats) {
+        const meanDy = sumDy / count;
+        const meanDyXhat = sumDyXhat / count;
+        for (let b = 0; b < n; b++) {
+          const off = (b * c + ch) * L;
+          for (let i = 0; i < L; i++) dd[off + i] = k * (gd[off + i] - meanDy - hd[off + i] * meanDyXhat);
+        }
+      } else {
+        for (let b = 0; b < n; b++) {
+          const off = (b * c + ch) * L;
+          for (let i = 0; i < L; i++) dd[off + i] = k * gd[off + i];
+        }
+      }
+    }
+    return dx;
+  }
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { ArgumentError, Rng, ShapeError, Tensor, randn } from "@unetkit/tensor";
+import { Conv2D, conv2dBackwardBias, conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
+
+/** Direct 7-loop convolution in float64, the definition conv2dForward must agree with. */
+function naiveConv(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  s: [number, number],
+  p: [number, number],
+  d: [number, number],
+): Float64Array {
+  const [n, c, h, wd] = x.shape;
+  const [co, , kh, kw] = w.shape;
+  const oh = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
+  const ow = Math.floor((wd + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1]) + 1;
+  const out = new Float64Array(n * co * oh * ow);
+  for (let bi = 0; bi < n; bi++)
+    for (let o = 0; o < co; o++)
+      for (let y = 0; y < oh; y++)
+        for (let xx = 0; xx < ow; xx++) {
+          let acc = b ? b.data[o] : 0;
+          for (let ci = 0; ci < c; ci++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const iy = y * s[0] - p[0] + i * d[0];
+                const ix = xx * s[1] - p[1] + j * d[1];
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                acc += x.data[((bi * c + ci) * h + iy) * wd + ix] * w.data[((o * c + ci) * kh + i) * kw + j];
+              }
+          out[((bi * co + o) * oh + y) * ow + xx] = acc;
+        }
+  return out;
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+const geometryArb = fc.record({
+  n: fc.integer({ min: 1, max: 2 }),
+  cin: fc.integer({ min: 1, max: 3 }),
+  cout: fc.integer({ min: 1, max: 3 }),
+  h: fc.integer({ min: 1, max: 7 }),
+  w: fc.integer({ min: 1, max: 7 }),
+  kh: fc.integer({ min: 1, max: 3 }),
+  kw: fc.integer({ min: 1, max: 3 }),
+  sh: fc.integer({ min: 1, max: 2 }),
+  sw: fc.integer({ min: 1, max: 3 }),
+  ph: fc.integer({ min: 0, max: 2 }),
+  pw: fc.integer({ min: 0, max: 1 }),
+  dh: fc.integer({ min: 1, max: 2 }),
+  dw: fc.integer({ min: 1, max: 2 }),
+  bias: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 1000 }),
+}).filter((g) => g.h + 2 * g.ph >= g.dh * (g.kh - 1) + 1 && g.w + 2 * g.pw >= g.dw * (g.kw - 1) + 1);
+
+describe("conv2dForward", () => {
+  it("matches the direct definition over random geometries (float64)", () => {
+    fc.assert(
+      fc.property(geometryArb, (g) => {
+        const rng = new Rng(g.seed);
+        const x = randn([g.n, g.cin, g.h, g.w], rng, { dtype: "float64" });
+        const w = randn([g.cout, g.cin, g.kh, g.kw], rng, { dtype: "float64" });
+        const b = g.bias ? randn([g.cout], rng, { dtype: "float64" }) : null;
+        const opts = { stride: [g.sh, g.sw] as const, padding: [g.ph, g.pw] as const, dilation: [g.dh, g.dw] as const };
+        const y = conv2dForward(x, w, b, opts);
+        const ref = naiveConv(x, w, b, [g.sh, g.sw], [g.ph, g.pw], [g.dh, g.dw]);
+        expect(y.size).toBe(ref.length);
+        for (let i = 0; i < ref.length; i++) expect(y.data[i]).toBeCloseTo(ref[i], 10);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("backward data and weight are adjoints of forward: <conv(x,w), dy> = <x, dX(dy)> = <w, dW(dy)>", () => {
+    fc.assert(
+      fc.property(geometryArb, (g) => {
+        const rng = new Rng(g.seed + 1);
+        const x = randn([g.n, g.cin, g.h, g.w], rng, { dtype: "float64" });
+        const w = randn([g.cout, g.cin, g.kh, g.kw], rng, { dtype: "float64" });
+        const opts = { stride: [g.sh, g.sw] as const, padding: [g.ph, g.pw] as const, dilation: [g.dh, g.dw] as const };
+        const y = conv2dForward(x, w, null, opts);
+        const dy = randn(y.shape, rng, { dtype: "float64" });
+        const lhs = dot(y.data, dy.data);
+        const dx = conv2dBackwardData(dy, w, x.shape, opts);
+        const dw = conv2dBackwardWeight(dy, x, w.shape, opts);
+        const tol = 1e-9 * (1 + Math.abs(lhs));
+        expect(Math.abs(dot(x.data, dx.data) - lhs)).toBeLessThan(tol);
+        expect(Math.abs(dot(w.data, dw.data) - lhs)).toBeLessThan(tol);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("conv2dBackwardWeight", () => {
+  it("accumulates into an existing gradient and adds the bias gradient", () => {
+    const rng = new Rng(3);
+    const x = randn([2, 2, 5, 4], rng);
+    const w = randn([3, 2, 3, 2], rng);
+    const dy = randn([2, 3, 3, 3], rng);
+    const fresh = conv2dBackwardWeight(dy, x, w.shape);
+    const acc = new Tensor("float32", w.shape).fill(1);
+    const db = new Tensor("float32", [3]).fill(2);
+    const r = conv2dBackwardWeight(dy, x, w.shape, { accumulateInto: acc, biasGradInto: db });
+    expect(r).toBe(acc);
+    for (let i = 0; i < acc.size; i++) expect(acc.data[i]).toBeCloseTo(fresh.data[i] + 1, 5);
+    const bias = conv2dBackwardBias(dy);
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      for (let n = 0; n < 2; n++) for (let i = 0; i < 9; i++) s += dy.data[(n * 3 + c) * 9 + i];
+      expect(bias.data[c]).toBeCloseTo(s, 5);
+      expect(db.data[c]).toBeCloseTo(s + 2, 5);
+    }
+  });
+});
+
+describe("Conv2D errors", () => {
+  it("names the layer and the shapes on a channel mismatch", () => {
+    const conv = new Conv2D(4, 8, 3, { rng: new Rng(0) });
+    expect(() => conv.forward(new Tensor("float32", [2, 3, 8, 8]))).toThrow(ShapeError);
+    expect(() => conv.forward(new Tensor("float32", [2, 3, 8, 8]))).toThrow(
+      "Conv2D: input has 3 channels, weight expects 4 (input [2,3,8,8], weight [8,4,3,3])",
+    );
+  });
+
+  it("refuses a wrong rank, a kernel larger than the padded input, a wrong dtype", () => {
+    const conv = new Conv2D(1, 2, [5, 3], { padding: 1, rng: new Rng(0) });
+    expect(() => conv.forward(new Tensor("float32", [1, 8, 8]))).toThrow(/Conv2D: input must be 4-D NCHW \(got \[1,8,8\]\)/);
+    expect(() => conv.forward(new Tensor("float32", [1, 1, 2, 8]))).toThrow(ShapeError);
+    expect(() => conv.forward(new Tensor("float32", [1, 1, 2, 8]))).toThrow(/Conv2D: kernel larger than the padded input.*\[1,1,2,8\]/);
+    expect(() => conv.forward(new Tensor("float64", [1, 1, 8, 8]))).toThrow(ArgumentError);
+  });
+
+  it("refuses non-integer or non-positive sizes", () => {
+    expect(() => new Conv2D(0, 2, 3)).toThrow(/Conv2D: inChannels must be a positive integer \(got 0\)/);
+    expect(() => new Conv2D(1, 2.5, 3)).toThrow(ArgumentError);
+    expect(() => new Conv2D(1, 2, 0)).toThrow(/Conv2D: kernelSize/);
+    expect(() => new Conv2D(1, 2, 3, { stride: 0 })).toThrow(/Conv2D: stride/);
+    expect(() => new Conv2D(1, 2, 3, { padding: -1 })).toThrow(/Conv2D: padding/);
+    expect(() => new Conv2D(1, 2, 3, { dilation: [1, 1.5] })).toThrow(/Conv2D: dilation/);
+  });
+
+  it("refuses backward without forward and a second backward", () => {
+    const conv = new Conv2D(1, 1, 1, { rng: new Rng(0) });
+    expect(() => conv.backward(new Tensor("float32", [1, 1, 2, 2]))).toThrow(/Conv2D: backward called without a matching forward/);
+    conv.forward(new Tensor("float32", [1, 1, 2, 2]));
+    conv.backward(new Tensor("float32", [1, 1, 2, 2]));
+    expect(() => conv.backward(new Tensor("float32", [1, 1, 2, 2]))).toThrow(/backward called without a matching forward/);
+  });
+
+  it("refuses an output gradient of the wrong shape", () => {
+    const conv = new Conv2D(1, 2, 3, { rng: new Rng(0) });
+    conv.forward(new Tensor("float32", [1, 1, 5, 5]));
+    expect(() => conv.backward(new Tensor("float32", [1, 2, 5, 5]))).toThrow(
+      "Conv2D: output gradient has shape [1,2,5,5] but input [1,1,5,5] gives output [1,2,3,3]",
+    );
+  });
+});
+
+describe("Conv2D initialisation", () => {
+  it("draws weight and bias from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), reproducibly", () => {
+    const a = new Conv2D(3, 8, [3, 2], { rng: new Rng(7) });
+    const b = new Conv2D(3, 8, [3, 2], { rng: new Rng(7) });
+    const bound = 1 / Math.sqrt(3 * 3 * 2);
+    expect(a.weight.value.shape).toEqual([8, 3, 3, 2]);
+    expect(a.bias!.value.shape).toEqual([8]);
+    expect(Array.from(a.weight.value.data)).toEqual(Array.from(b.weight.value.data));
+    for (const t of [a.weight.value, a.bias!.value]) {
+      let max = 0;
+      for (const v of t.data) max = Math.max(max, Math.abs(v));
+      expect(max).toBeLessThanOrEqual(bound);
+      expect(max).toBeGreaterThan(bound * 0.5);
+    }
+    expect(Object.keys(a.stateDict())).toEqual(["weight", "bias"]);
+    expect(Object.keys(new Conv2D(3, 8, 3, { bias: false }).stateDict())).toEqual(["weight"]);
+  });
+});
