@@ -28,3 +28,12 @@ export { Dropout, type DropoutOptions } from "./dropout.js";
 export { Sequential } from "./sequential.js";
 export { BasicBlock, type BasicBlockOptions } from "./basic-block.js";
 export { Bottleneck, type BottleneckOptions } from "./bottleneck.js";
+export { bceWithLogitsLoss, BCEWithLogitsLoss, type BCEWithLogitsOptions } from "./bce-with-logits-loss.js";
+export {
+  focalLoss,
+  FocalLoss,
+  binaryFocalLoss,
+  BinaryFocalLoss,
+  type FocalOptions,
+  type BinaryFocalOptions,
+} from "./focal-loss.js";
