@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ArgumentError, Rng, ShapeError, Tensor, randn } from "@unetkit/tensor";
+import { assertLayerGradcheck } from "@unetkit/testing";
+import { expectMatches, layerFixture, tensorOf } from "../test/fixture-helpers.js";
 import { Conv2D, conv2dBackwardBias, conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
 
 /** Direct 7-loop convolution in float64, the definition conv2dForward must agree with. */
@@ -180,4 +182,61 @@ describe("Conv2D initialisation", () => {
     expect(Object.keys(a.stateDict())).toEqual(["weight", "bias"]);
     expect(Object.keys(new Conv2D(3, 8, 3, { bias: false }).stateDict())).toEqual(["weight"]);
   });
+});
+
+describe("Conv2D gradients", () => {
+  it("backward matches float64 central differences (input, weight, bias) over random geometries", () => {
+    fc.assert(
+      fc.property(geometryArb, (g) => {
+        const rng = new Rng(g.seed);
+        const conv = new Conv2D(g.cin, g.cout, [g.kh, g.kw], {
+          stride: [g.sh, g.sw],
+          padding: [g.ph, g.pw],
+          dilation: [g.dh, g.dw],
+          bias: g.bias,
+          dtype: "float64",
+          rng,
+        });
+        const x = randn([g.n, g.cin, g.h, g.w], rng, { dtype: "float64" });
+        assertLayerGradcheck(conv, x, { seed: g.seed, maxChecksPerInput: 40 });
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("accumulates parameter gradients across backward calls until zeroGrad", () => {
+    const rng = new Rng(5);
+    const conv = new Conv2D(2, 3, 3, { padding: 1, rng });
+    const x = randn([2, 2, 4, 4], rng);
+    const dy = randn([2, 3, 4, 4], rng);
+    conv.forward(x);
+    conv.backward(dy);
+    const once = conv.weight.grad.clone();
+    const bOnce = conv.bias!.grad.clone();
+    conv.forward(x);
+    conv.backward(dy);
+    for (let i = 0; i < once.size; i++) expect(conv.weight.grad.data[i]).toBeCloseTo(2 * once.data[i], 4);
+    for (let i = 0; i < bOnce.size; i++) expect(conv.bias!.grad.data[i]).toBeCloseTo(2 * bOnce.data[i], 4);
+    conv.zeroGrad();
+    expect(conv.weight.grad.data.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe("Conv2D against PyTorch", () => {
+  for (const name of ["basic", "stride2", "rect", "dilation", "pointwise"]) {
+    it(`matches torch.nn.Conv2d forward and backward (${name})`, () => {
+      const fx = layerFixture(`layer-conv2d-${name}`);
+      const m = fx.meta as { cin: number; cout: number; k: number | [number, number]; stride: number | [number, number]; padding: number | [number, number]; dilation: number; bias: boolean };
+      const conv = new Conv2D(m.cin, m.cout, m.k, { stride: m.stride, padding: m.padding, dilation: m.dilation, bias: m.bias, rng: new Rng(0) });
+      const state: Record<string, Tensor> = { weight: tensorOf(fx, "weight") };
+      if (m.bias) state.bias = tensorOf(fx, "bias");
+      conv.loadStateDict(state);
+      const y = conv.forward(tensorOf(fx, "x"));
+      expectMatches(y, tensorOf(fx, "y"), `${name} y`);
+      const dx = conv.backward(tensorOf(fx, "dy"));
+      expectMatches(dx, tensorOf(fx, "dx"), `${name} dx`);
+      expectMatches(conv.weight.grad, tensorOf(fx, "dweight"), `${name} dweight`);
+      if (m.bias) expectMatches(conv.bias!.grad, tensorOf(fx, "dbias"), `${name} dbias`);
+    });
+  }
 });
