@@ -37,3 +37,5 @@ export {
   type FocalOptions,
   type BinaryFocalOptions,
 } from "./focal-loss.js";
+export { diceLoss, DiceLoss, type DiceOptions } from "./dice-loss.js";
+export { combinedLoss, CombinedLoss, type WeightedLoss, type CombinedLossResult } from "./combined-loss.js";
