@@ -1,17 +1,17 @@
 import type { GemmArgs } from "./backend.js";
 
 /**
- * Reference TypeScript GEMM, `C = alpha * op(A) * op(B) + beta * C` on row-major data (see
- * {@link GemmArgs}). Loop order i-p-j over rows of C so the innermost loop runs along contiguous
- * rows of B and C.
+ * The plain GEMM, `C = alpha * op(A) * op(B) + beta * C` on row-major data (see {@link GemmArgs}),
+ * loop order i-p-j. Internal (not exported from the package): the oracle the blocked
+ * {@link gemmTs} is tested against and the baseline of the GEMM benchmark.
  *
  * @example
  * ```ts
- * gemmTs({ transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a, aOffset: 0, lda: 2,
+ * gemmNaive({ transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a, aOffset: 0, lda: 2,
  *          b, bOffset: 0, ldb: 2, beta: 0, c, cOffset: 0, ldc: 2 });
  * ```
  */
-export function gemmTs(args: GemmArgs): void {
+export function gemmNaive(args: GemmArgs): void {
   const { transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc } = args;
   for (let i = 0; i < m; i++) {
     const cRow = cOffset + i * ldc;

@@ -16,7 +16,7 @@ export { zeros, ones, full, zerosLike, fromArray, randn, rand, arange } from "./
 export { Rng, manualSeed, globalRng, type RngState } from "./rng.js";
 export type { KernelBackend, GemmArgs, ConvGeometry, Im2colArgs } from "./backend.js";
 export { tsBackend, setBackend, getBackend, backendFor, withBackend } from "./backend-registry.js";
-export { gemmTs } from "./gemm-ts.js";
+export { gemmTs, checkGemmArgs } from "./gemm-ts.js";
 export { matmul, type MatmulOptions } from "./matmul.js";
 export { broadcastShapes } from "./broadcast.js";
 export {
