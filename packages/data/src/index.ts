@@ -12,3 +12,34 @@ export {
   type CircleOptions,
   type SquareOptions,
 } from "./shapes.js";
+export {
+  readCifar10Batch,
+  CIFAR10_CLASSES,
+  CIFAR10_RECORD_BYTES,
+  type ClassificationSet,
+} from "./cifar10.js";
+export {
+  readIdx,
+  readIdxImagesAndLabels,
+  isGzip,
+  FASHION_MNIST_CLASSES,
+  type IdxArray,
+  type IdxDType,
+} from "./idx.js";
+export { checkSample, type Sample, type Transform } from "./sample.js";
+export { hflip, vflip, randomHorizontalFlip, randomVerticalFlip } from "./flip.js";
+export { rot90, randomRotate90 } from "./rotate90.js";
+export { crop, randomCrop } from "./crop.js";
+export { resample, type FillMode, type FillOptions } from "./resample.js";
+export { rotate, randomRotation, type RandomRotationOptions } from "./rotate.js";
+export {
+  elastic,
+  elasticField,
+  randomElastic,
+  bicubicUpsample,
+  type DisplacementField,
+  type ElasticOptions,
+  type RandomElasticOptions,
+} from "./elastic.js";
+export { randomBrightness, randomContrast, randomGaussianNoise } from "./photometric.js";
+export { compose, augmentation, augment, type AugmentConfig } from "./augment.js";

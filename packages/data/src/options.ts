@@ -48,7 +48,7 @@ export function checkKeys(op: string, options: object, known: readonly string[])
 }
 
 /** Throws unless `options` is a plain object. Internal helper. */
-export function checkObject(op: string, name: string, options: unknown): asserts options is Record<string, unknown> {
+export function checkObject(op: string, name: string, options: unknown): void {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new ArgumentError(op, `${name} must be an object`);
   }
