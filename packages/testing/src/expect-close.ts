@@ -49,11 +49,13 @@ export function expectClose(actual: Tensor, expected: Tensor, options: ExpectClo
   for (let i = 0; i < a.length; i++) {
     const diff = Math.abs(a[i] - e[i]);
     const allowed = atol + rtol * Math.abs(e[i]);
-    const pass = diff <= allowed || (a[i] === e[i]); // equal infinities pass
+    // Infinities must match exactly (an infinite expected value would otherwise allow anything).
+    const pass = a[i] === e[i] || (Number.isFinite(e[i]) && diff <= allowed);
     if (!pass) {
       bad++;
-      const ratio = Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff / (allowed || Number.MIN_VALUE);
-      if (ratio > worstRatio) {
+      const q = diff / allowed;
+      const ratio = Number.isNaN(q) ? Number.POSITIVE_INFINITY : q;
+      if (ratio > worstRatio || worst < 0) {
         worstRatio = ratio;
         worst = i;
       }

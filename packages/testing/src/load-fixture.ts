@@ -12,7 +12,10 @@ export interface Fixture {
 }
 
 /**
- * Reads a JSON fixture written by `tools/fixtures/common.py` (`save(...)`) and validates it.
+ * Reads a JSON fixture written by `tools/fixtures/common.py` (`save(...)`) and validates it:
+ * every entry needs a shape of non-negative integers, exactly that many values, and a dtype of
+ * `float32`, `float64` (returned as tensors) or `int64` (returned as plain arrays in `ints`). A file
+ * that cannot be read or parsed, or breaks these rules, is refused with a `FormatError`.
  *
  * @example
  * ```ts
@@ -41,6 +44,23 @@ export function loadFixture(path: string | URL): Fixture {
     }
     const shape = e.shape as number[];
     const data = e.data as number[];
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new FormatError(op, `${String(path)}: entry ${name} has an invalid shape ${JSON.stringify(shape)}`);
+    }
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) {
+      throw new FormatError(
+        op,
+        `${String(path)}: entry ${name} has ${data.length} values but shape [${shape.join(",")}] needs ${size}`,
+      );
+    }
+    const integer = e.dtype === "int64";
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (typeof v !== "number" || (integer && !Number.isInteger(v))) {
+        throw new FormatError(op, `${String(path)}: entry ${name} value ${i} is not ${integer ? "an integer" : "a number"}`);
+      }
+    }
     if (e.dtype === "int64") {
       ints[name] = { shape, data };
     } else if (e.dtype === "float32" || e.dtype === "float64") {
