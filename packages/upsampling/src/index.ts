@@ -21,3 +21,14 @@ export {
   type BilinearPlan,
   type LinearTable,
 } from "./bilinear-upsample.js";
+export {
+  TransposedConv2D,
+  transposedConv2dForward,
+  transposedConv2dBackwardData,
+  transposedConv2dBackwardWeight,
+  transposedConv2dOutputSize,
+  type TransposedConv2DOptions,
+  type TransposedConv2dOptions,
+  type TransposedConv2dWeightGradOptions,
+  type Size2,
+} from "./transposed-conv2d.js";
