@@ -63,18 +63,18 @@ export class ConfusionMatrix implements ConfusionCounts {
   /** The skipped truth label, if any. */
   readonly ignoreIndex: number | undefined;
   private readonly counts: Float64Array;
-  private readonly pending: Float64Array;
   private predScratch = new Int32Array(0);
   private bestScratch = new Float64Array(0);
 
   /**
-   * @param numClasses number of classes (a positive integer).
+   * @param numClasses number of classes, an integer in [1, 4096] (the matrix holds
+   *   `numClasses^2` float64 counts: 128 MiB at 4096).
    * @param options `ignoreIndex`: a truth label to skip.
    */
   constructor(numClasses: number, options: ConfusionMatrixOptions = {}) {
     const op = "ConfusionMatrix";
-    if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 65536) {
-      throw new ArgumentError(op, `numClasses must be an integer in [1, 65536] (got ${numClasses})`);
+    if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 4096) {
+      throw new ArgumentError(op, `numClasses must be an integer in [1, 4096] (got ${numClasses})`);
     }
     const ig = options.ignoreIndex;
     if (ig !== undefined && (!Number.isInteger(ig) || ig < -(2 ** 31) || ig >= 2 ** 31)) {
@@ -83,7 +83,6 @@ export class ConfusionMatrix implements ConfusionCounts {
     this.numClasses = numClasses;
     this.ignoreIndex = ig;
     this.counts = new Float64Array(numClasses * numClasses);
-    this.pending = new Float64Array(numClasses * numClasses);
   }
 
   /**
@@ -202,23 +201,28 @@ export class ConfusionMatrix implements ConfusionCounts {
   ): void {
     const c = this.numClasses;
     const ignore = this.ignoreIndex ?? NO_IGNORE;
-    const pending = this.pending;
-    pending.fill(0);
     const tr = truth.data;
     const len = tr.length;
+    // Pass 1 validates everything, so a bad label leaves the counts untouched; pass 2 counts.
     for (let i = 0; i < len; i++) {
       const t = tr[i];
       const p = pred[i];
       if (t === ignore) {
         if (p >>> 0 >= c && p !== ignore) this.labelError(op, "prediction", p, i, shape);
-        continue;
+      } else {
+        if (t >>> 0 >= c) this.labelError(op, "truth", t, i, shape);
+        if (p >>> 0 >= c) this.labelError(op, "prediction", p, i, shape);
       }
-      if (t >>> 0 >= c) this.labelError(op, "truth", t, i, shape);
-      if (p >>> 0 >= c) this.labelError(op, "prediction", p, i, shape);
-      pending[t * c + p]++;
     }
     const counts = this.counts;
-    for (let k = 0; k < counts.length; k++) counts[k] += pending[k];
+    if (this.ignoreIndex === undefined) {
+      for (let i = 0; i < len; i++) counts[tr[i] * c + pred[i]]++;
+    } else {
+      for (let i = 0; i < len; i++) {
+        const t = tr[i];
+        if (t !== ignore) counts[t * c + pred[i]]++;
+      }
+    }
   }
 
   private labelError(
