@@ -43,3 +43,9 @@ export {
 } from "./elastic.js";
 export { randomBrightness, randomContrast, randomGaussianNoise } from "./photometric.js";
 export { compose, augmentation, augment, type AugmentConfig } from "./augment.js";
+export {
+  computeChannelStats,
+  normalizeImages,
+  type ChannelStats,
+} from "./channel-stats.js";
+export { DataLoader, type DataLoaderOptions, type Batch, type DataLoaderState } from "./data-loader.js";
