@@ -99,7 +99,8 @@ export class BasicBlock extends Layer {
   backward(dy: Tensor): Tensor {
     const { a1, y } = this.takeSaved<{ a1: Tensor; y: Tensor }>();
     const g = reluBackward(dy, y);
-    const dRes = this.conv1.backward(this.bn1.backward(reluBackward(this.bn2.backward(this.conv2.backward(g)), a1)));
+    const g1 = reluBackward(this.conv2.backward(this.bn2.backward(g)), a1);
+    const dRes = this.conv1.backward(this.bn1.backward(g1));
     if (this.plain) return dRes;
     return addInto(dRes, this.downsample ? this.downsample.backward(g) : g);
   }

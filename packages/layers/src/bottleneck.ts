@@ -102,8 +102,8 @@ export class Bottleneck extends Layer {
   backward(dy: Tensor): Tensor {
     const { a1, a2, y } = this.takeSaved<{ a1: Tensor; a2: Tensor; y: Tensor }>();
     const g = reluBackward(dy, y);
-    const g2 = reluBackward(this.bn3.backward(this.conv3.backward(g)), a2);
-    const g1 = reluBackward(this.bn2.backward(this.conv2.backward(g2)), a1);
+    const g2 = reluBackward(this.conv3.backward(this.bn3.backward(g)), a2);
+    const g1 = reluBackward(this.conv2.backward(this.bn2.backward(g2)), a1);
     const dRes = this.conv1.backward(this.bn1.backward(g1));
     if (this.plain) return dRes;
     return addInto(dRes, this.downsample ? this.downsample.backward(g) : g);
