@@ -141,8 +141,9 @@ export abstract class Module {
     const own = this.stateDict();
     const op = `${this.constructor.name}.loadStateDict`;
     if (state === null || typeof state !== "object") throw new FormatError(op, "state dict must be an object");
-    const missing = Object.keys(own).filter((k) => !(k in state));
-    const unexpected = Object.keys(state).filter((k) => !(k in own));
+    const has = (obj: object, k: string): boolean => Object.prototype.hasOwnProperty.call(obj, k);
+    const missing = Object.keys(own).filter((k) => !has(state, k));
+    const unexpected = Object.keys(state).filter((k) => !has(own, k));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       const parts: string[] = [];
       if (missing.length) parts.push(`missing keys: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? `, ... (${missing.length})` : ""}`);
@@ -150,7 +151,7 @@ export abstract class Module {
       throw new FormatError(op, `state dict does not match the model (${parts.join("; ")})`);
     }
     for (const [key, target] of Object.entries(own)) {
-      const src = state[key];
+      const src = has(state, key) ? state[key] : undefined;
       if (src === undefined) continue;
       if (!(src instanceof Tensor)) throw new FormatError(op, `entry ${key} is not a Tensor`);
       if (!sameShape(src.shape, target.shape)) {
@@ -166,7 +167,7 @@ export abstract class Module {
       }
     }
     for (const [key, target] of Object.entries(own)) {
-      const src = state[key];
+      const src = has(state, key) ? state[key] : undefined;
       if (src !== undefined) target.data.set(src.data);
     }
   }
