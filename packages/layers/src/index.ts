@@ -39,3 +39,16 @@ export {
 } from "./focal-loss.js";
 export { diceLoss, DiceLoss, type DiceOptions } from "./dice-loss.js";
 export { combinedLoss, CombinedLoss, type WeightedLoss, type CombinedLossResult } from "./combined-loss.js";
+export {
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamState,
+  type HyperValue,
+} from "./optimizer.js";
+export { SGD, type SGDOptions, type SGDHyper } from "./sgd.js";
+export { Adam, type AdamOptions, type AdamHyper } from "./adam.js";
+export { AdamW } from "./adamw.js";
+export { LRScheduler, type LRSchedulerStateDict } from "./lr-scheduler.js";
+export { StepLR, type StepLROptions } from "./step-lr.js";
+export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annealing-lr.js";
+export { LinearLR, type LinearLROptions } from "./linear-lr.js";
