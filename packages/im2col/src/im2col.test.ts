@@ -40,6 +40,33 @@ describe("im2col / col2im properties", () => {
     );
   });
 
+  it("stride 1 with 'same' padding (the block-copy path) matches the definition and stays adjoint", () => {
+    fc.assert(
+      fc.property(
+        caseArb(),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 2 }),
+        (c0, halfH, halfW) => {
+          // Odd kernels 2*half+1 with padding dilation*half keep the output size equal to the input.
+          const c = { ...c0, kernelSize: [2 * halfH + 1, 2 * halfW + 1] as [number, number], stride: [1, 1] as [number, number] };
+          c.padding = [c.dilation[0] * halfH, c.dilation[1] * halfW];
+          const rng = new Rng(c.seed);
+          const x = randomTensor(c.shape, c.dtype, rng);
+          const g = convGeometry("test", c.shape, optionsOf(c));
+          expect([g.outH, g.outW]).toEqual([c.shape[2], c.shape[3]]);
+          const cols = im2col(x, optionsOf(c));
+          expect(Array.from(cols.data)).toEqual(naiveIm2col(x, g));
+          const y = randomTensor([...cols.shape], c.dtype, rng);
+          const lhs = dot(cols.data, y.data);
+          const rhs = dot(x.data, col2im(y, c.shape, optionsOf(c)).data);
+          const tol = c.dtype === "float64" ? 1e-12 : 1e-5;
+          expect(Math.abs(lhs.value - rhs.value)).toBeLessThanOrEqual(tol * Math.max(1, lhs.scale));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("col2im is the adjoint of im2col: <im2col(x), y> = <x, col2im(y)>", () => {
     fc.assert(
       fc.property(caseArb(), (c) => {
