@@ -1,10 +1,10 @@
 import { Tensor } from "@unetkit/tensor";
-import { loadFixture as load, type Fixture } from "../../testing/src/load-fixture.js";
+import { assertGradcheck, loadFixture, relativeError, type Fixture } from "@unetkit/testing";
 import type { Labels } from "../src/labels.js";
 
 /** Reads packages/layers/test/fixtures/<name>.json. */
 export function fixture(name: string): Fixture {
-  return load(new URL(`./fixtures/${name}.json`, import.meta.url));
+  return loadFixture(new URL(`./fixtures/${name}.json`, import.meta.url));
 }
 
 /** Integer labels of a fixture as Labels. */
@@ -14,36 +14,34 @@ export function fixtureLabels(fx: Fixture, name: string): Labels {
   return { shape: e.shape, data: Int32Array.from(e.data) };
 }
 
-/** max |a - b| / max(max |b|, floor): the worst relative error of a against reference b. */
-export function maxRelError(a: Tensor | number, b: Tensor | number, floor = 1e-12): number {
-  const ad = typeof a === "number" ? [a] : Array.from(a.data);
-  const bd = typeof b === "number" ? [b] : Array.from(b.data);
-  if (ad.length !== bd.length) throw new Error(`length mismatch ${ad.length} vs ${bd.length}`);
-  let scale = floor;
-  for (const v of bd) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < ad.length; i++) {
-    const e = Math.abs(ad[i] - bd[i]) / scale;
-    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
-  }
-  return worst;
+/**
+ * The worst elementwise relative error of `actual` against the reference `expected`
+ * (`relativeError` of @unetkit/testing: denominators floored at 1e-3 of the largest reference
+ * value). A number is compared as a one-element tensor.
+ */
+export function maxRelError(actual: Tensor | number, expected: Tensor | number): number {
+  const e = typeof expected === "number" ? new Tensor("float64", [1], Float64Array.of(expected)) : expected;
+  const a = typeof actual === "number" ? new Tensor("float64", e.shape, Float64Array.of(actual)) : actual;
+  return relativeError(a, typeof expected === "number" ? e : e.reshape(a.shape.length === e.shape.length ? e.shape : a.shape));
 }
 
 /**
- * Checks dloss/dx of a scalar function of a float64 tensor against central differences; returns
- * the worst error relative to the largest gradient entry.
+ * Checks `grad` = d f / d x of a scalar loss of a float64 tensor with `assertGradcheck` (float64
+ * central differences, rtol 1e-6, atol 1e-8; throws a report naming the worst coordinate) and
+ * returns the largest relative error it saw.
  */
-export function lossGradError(f: (x: Tensor) => number, grad: Tensor, x: Tensor, h = 1e-6): number {
-  if (x.dtype !== "float64") throw new Error("lossGradError needs float64 inputs");
-  const num = new Tensor("float64", x.shape);
-  for (let i = 0; i < x.size; i++) {
-    const v = x.data[i];
-    x.data[i] = v + h;
-    const fp = f(x);
-    x.data[i] = v - h;
-    const fm = f(x);
-    x.data[i] = v;
-    num.data[i] = (fp - fm) / (2 * h);
-  }
-  return maxRelError(grad, num, 1e-6);
+export function lossGradError(f: (x: Tensor) => number, grad: Tensor, x: Tensor): number {
+  const report = assertGradcheck({
+    inputs: [x],
+    names: ["logits"],
+    forward: () => new Tensor("float64", [1], Float64Array.of(f(x))),
+    backward: (dy) => {
+      const g = new Tensor("float64", grad.shape);
+      for (let i = 0; i < g.size; i++) g.data[i] = grad.data[i] * dy.data[0];
+      return [g];
+    },
+    rtol: 1e-6,
+    atol: 1e-8,
+  });
+  return report.maxRelError;
 }
