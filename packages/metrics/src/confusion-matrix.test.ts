@@ -247,6 +247,9 @@ describe("ConfusionMatrix", () => {
     expect(() =>
       cm.update({ shape: [1], data: [0] as unknown as Int32Array }, Int32Array.of(0)),
     ).toThrow("prediction.data must be an Int32Array of class indices (got Array)");
+    expect(() => cm.update(new Tensor("float32", [1, 2, 2, 2]) as unknown as Int32Array, new Int32Array(4))).toThrow(
+      "prediction is a float Tensor [1,2,2,2], not a class-index mask; take the argmax first",
+    );
   });
 
   it("validates its options, merge partners and count indices", () => {

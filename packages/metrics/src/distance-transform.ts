@@ -6,8 +6,9 @@ import { ArgumentError, ShapeError } from "@unetkit/tensor";
  * pixel where `sites` is non-zero, `Infinity` when there is no site. `sites` is `height * width`,
  * row-major; `spacing` is the pixel size `[dy, dx]` (default `[1, 1]`).
  *
- * Runs in O(height * width): one 1-D lower-envelope pass over the columns, then one over the
- * rows. This is `scipy.ndimage.distance_transform_edt` applied to the complement of `sites`.
+ * Runs in O(height * width): the vertical distance to the nearest site in each column by a
+ * top-down and a bottom-up sweep over whole rows (exact for binary sites and cache-friendly), then
+ * the 1-D lower-envelope transform along each row. This is `scipy.ndimage.distance_transform_edt` applied to the complement of `sites`.
  *
  * @example
  * ```ts
@@ -31,9 +32,8 @@ export function distanceTransform(
   }
   checkSpacing(op, spacing);
   const f = new Float64Array(height * width);
-  for (let i = 0; i < f.length; i++) f[i] = sites[i] !== 0 ? 0 : Infinity;
   const scratch = new EdtScratch(Math.max(height, width));
-  squaredDistanceTransformInPlace(f, height, width, spacing[0], spacing[1], scratch);
+  squaredDistanceToSites(sites, height, width, spacing[0], spacing[1], f, scratch);
   for (let i = 0; i < f.length; i++) f[i] = Math.sqrt(f[i]);
   return f;
 }
@@ -62,19 +62,35 @@ export class EdtScratch {
 }
 
 /**
- * In place: `f` (`height * width`, 0 at sites, `Infinity` elsewhere) becomes the squared Euclidean
- * distance to the nearest site (`Infinity` if none). Allocates nothing.
+ * Writes into `out` (`height * width`) the squared Euclidean distance from every pixel to the
+ * nearest non-zero entry of `sites` (`Infinity` if there is none), with pixel size `dy x dx`.
+ * Allocates nothing.
  */
-export function squaredDistanceTransformInPlace(
-  f: Float64Array,
+export function squaredDistanceToSites(
+  sites: ArrayLike<number>,
   height: number,
   width: number,
   dy: number,
   dx: number,
+  out: Float64Array,
   scratch: EdtScratch,
 ): void {
-  for (let x = 0; x < width; x++) transform1d(f, x, width, height, dy, scratch);
-  for (let y = 0; y < height; y++) transform1d(f, y * width, 1, width, dx, scratch);
+  const w = width;
+  const n = height * width;
+  // Column phase: distance in rows to the nearest site in the same column, row by row downwards,
+  // then upwards (Infinity + 1 stays Infinity for columns without a site).
+  for (let x = 0; x < w && x < n; x++) out[x] = sites[x] !== 0 ? 0 : Infinity;
+  for (let i = w; i < n; i++) out[i] = sites[i] !== 0 ? 0 : out[i - w] + 1;
+  for (let i = n - w - 1; i >= 0; i--) {
+    const below = out[i + w] + 1;
+    if (below < out[i]) out[i] = below;
+  }
+  for (let i = 0; i < n; i++) {
+    const d = out[i] * dy;
+    out[i] = d * d;
+  }
+  // Row phase: lower envelope of parabolas along each row.
+  for (let y = 0; y < height; y++) transform1d(out, y * w, 1, w, dx, scratch);
 }
 
 /**

@@ -2,7 +2,7 @@ import { ArgumentError, ShapeError, formatShape } from "@unetkit/tensor";
 import {
   EdtScratch,
   checkSpacing,
-  squaredDistanceTransformInPlace,
+  squaredDistanceToSites,
 } from "./distance-transform.js";
 import { resolveMask, type MaskInput } from "./label-mask.js";
 
@@ -229,8 +229,7 @@ function directedDistances(
   dx: number,
   scratch: EdtScratch,
 ): Float64Array {
-  for (let i = 0; i < f.length; i++) f[i] = to[i] !== 0 ? 0 : Infinity;
-  squaredDistanceTransformInPlace(f, h, w, dy, dx, scratch);
+  squaredDistanceToSites(to, h, w, dy, dx, f, scratch);
   const out = new Float64Array(nFrom);
   let j = 0;
   for (let i = 0; i < f.length; i++) if (from[i] !== 0) out[j++] = Math.sqrt(f[i]);

@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, formatShape, shapeSize } from "@unetkit/tensor";
+import { ArgumentError, ShapeError, Tensor, formatShape, shapeSize } from "@unetkit/tensor";
 
 /**
  * A class-index mask: one `Int32Array` of labels, row-major, with its shape (`[N, H, W]` for a
@@ -44,6 +44,12 @@ export interface ResolvedMask {
 export function resolveMask(op: string, what: string, mask: MaskInput): ResolvedMask {
   if (mask instanceof Int32Array) {
     return { shape: [mask.length], data: mask, shaped: false };
+  }
+  if ((mask as unknown) instanceof Tensor) {
+    throw new ArgumentError(
+      op,
+      `${what} is a float Tensor ${formatShape((mask as unknown as Tensor).shape)}, not a class-index mask; take the argmax first (argmaxChannels, or ConfusionMatrix.updateFromLogits)`,
+    );
   }
   if (mask === null || typeof mask !== "object" || !Array.isArray((mask as LabelMask).shape)) {
     throw new ArgumentError(
