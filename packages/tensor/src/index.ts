@@ -37,3 +37,13 @@ export { concat } from "./concat.js";
 export { split } from "./split.js";
 export { slice, narrow } from "./slice.js";
 export { allClose, maxAbsDiff, maxRelDiff, type AllCloseOptions } from "./all-close.js";
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  SAFETENSORS_MAX_HEADER_BYTES,
+  type SafetensorsDType,
+  type SafetensorsStoreDType,
+  type EncodeSafetensorsOptions,
+  type DecodeSafetensorsOptions,
+  type DecodedSafetensors,
+} from "./safetensors.js";
