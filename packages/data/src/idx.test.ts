@@ -1,37 +1,8 @@
 import { FormatError } from "@unetkit/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { writeIdx } from "./__fixtures__/formats.js";
 import { readIdx, readIdxImagesAndLabels, type IdxDType } from "./idx.js";
-
-const CODES: Record<IdxDType, [number, number]> = {
-  uint8: [0x08, 1],
-  int8: [0x09, 1],
-  int16: [0x0b, 2],
-  int32: [0x0c, 4],
-  float32: [0x0d, 4],
-  float64: [0x0e, 8],
-};
-
-/** Writes an IDX file by the spec: 00 00 type rank, big-endian sizes, big-endian values. */
-export function writeIdx(dtype: IdxDType, shape: number[], values: number[]): Uint8Array {
-  const [code, size] = CODES[dtype];
-  const out = new Uint8Array(4 + 4 * shape.length + size * values.length);
-  const v = new DataView(out.buffer);
-  out[2] = code;
-  out[3] = shape.length;
-  shape.forEach((s, i) => v.setUint32(4 + 4 * i, s, false));
-  let o = 4 + 4 * shape.length;
-  for (const x of values) {
-    if (dtype === "uint8") v.setUint8(o, x);
-    else if (dtype === "int8") v.setInt8(o, x);
-    else if (dtype === "int16") v.setInt16(o, x, false);
-    else if (dtype === "int32") v.setInt32(o, x, false);
-    else if (dtype === "float32") v.setFloat32(o, x, false);
-    else v.setFloat64(o, x, false);
-    o += size;
-  }
-  return out;
-}
 
 const RANGES: Record<IdxDType, fc.Arbitrary<number>> = {
   uint8: fc.integer({ min: 0, max: 255 }),

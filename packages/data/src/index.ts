@@ -49,3 +49,9 @@ export {
   type ChannelStats,
 } from "./channel-stats.js";
 export { DataLoader, type DataLoaderOptions, type Batch, type DataLoaderState } from "./data-loader.js";
+export {
+  imageToPngData,
+  colorizeMask,
+  DEFAULT_MASK_PALETTE,
+  type PngData,
+} from "./png-data.js";
