@@ -144,6 +144,11 @@ export function bilinearPlan(inputShape: Shape, dtype: DType, options: BilinearU
   return planBilinear(op, inputShape, normalizeSizeOptions(op, options), checkAlign(op, options.alignCorners), dtype);
 }
 
+/**
+ * Forward, separably: per plane, a horizontal pass over every input row into a float64 scratch of
+ * `inH x outW`, then a vertical blend of two scratch rows per output row. The scratch is allocated
+ * once per call.
+ */
 function forwardWithPlan(x: Tensor, plan: BilinearPlan): Tensor {
   const [n, c] = x.shape;
   const { inH, inW, outH, outW } = plan.geometry;
@@ -152,28 +157,33 @@ function forwardWithPlan(x: Tensor, plan: BilinearPlan): Tensor {
   const y = new Tensor(x.dtype, [n, c, outH, outW]);
   const xd = x.data;
   const yd = y.data;
+  const tmp = new Float64Array(inH * outW);
   const planes = n * c;
   const inPlane = inH * inW;
   let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * inPlane;
+    for (let iy = 0; iy < inH; iy++) {
+      const row = base + iy * inW;
+      const t = iy * outW;
+      for (let ox = 0; ox < outW; ox++) tmp[t + ox] = b0[ox] * xd[row + c0[ox]] + b1[ox] * xd[row + c1[ox]];
+    }
     for (let oy = 0; oy < outH; oy++) {
-      const top = base + r0[oy] * inW;
-      const bottom = base + r1[oy] * inW;
+      const top = r0[oy] * outW;
+      const bottom = r1[oy] * outW;
       const wt = a0[oy];
       const wb = a1[oy];
-      for (let ox = 0; ox < outW; ox++) {
-        const l = c0[ox];
-        const r = c1[ox];
-        const wl = b0[ox];
-        const wr = b1[ox];
-        yd[o++] = wt * (wl * xd[top + l] + wr * xd[top + r]) + wb * (wl * xd[bottom + l] + wr * xd[bottom + r]);
-      }
+      for (let ox = 0; ox < outW; ox++) yd[o++] = wt * tmp[top + ox] + wb * tmp[bottom + ox];
     }
   }
   return y;
 }
 
+/**
+ * Backward, the forward's passes transposed and in reverse order: per plane, scatter each output
+ * row's gradient onto its two scratch rows (`inH x outW`, float64), then scatter each scratch row
+ * onto its input row through the column table.
+ */
 function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: BilinearPlan): Tensor {
   const { inH, inW, outH, outW } = plan.geometry;
   const { i0: r0, i1: r1, w0: a0, w1: a1 } = plan.rows;
@@ -181,26 +191,31 @@ function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: BilinearPlan): Te
   const dx = new Tensor(dy.dtype, inputShape);
   const g = dy.data;
   const d = dx.data;
+  const tmp = new Float64Array(inH * outW);
   const planes = inputShape[0] * inputShape[1];
   const inPlane = inH * inW;
   let o = 0;
   for (let p = 0; p < planes; p++) {
-    const base = p * inPlane;
+    tmp.fill(0);
     for (let oy = 0; oy < outH; oy++) {
-      const top = base + r0[oy] * inW;
-      const bottom = base + r1[oy] * inW;
+      const top = r0[oy] * outW;
+      const bottom = r1[oy] * outW;
       const wt = a0[oy];
       const wb = a1[oy];
       for (let ox = 0; ox < outW; ox++) {
         const v = g[o++];
-        const l = c0[ox];
-        const r = c1[ox];
-        const gt = wt * v;
-        const gb = wb * v;
-        d[top + l] += b0[ox] * gt;
-        d[top + r] += b1[ox] * gt;
-        d[bottom + l] += b0[ox] * gb;
-        d[bottom + r] += b1[ox] * gb;
+        tmp[top + ox] += wt * v;
+        tmp[bottom + ox] += wb * v;
+      }
+    }
+    const base = p * inPlane;
+    for (let iy = 0; iy < inH; iy++) {
+      const row = base + iy * inW;
+      const t = iy * outW;
+      for (let ox = 0; ox < outW; ox++) {
+        const v = tmp[t + ox];
+        d[row + c0[ox]] += b0[ox] * v;
+        d[row + c1[ox]] += b1[ox] * v;
       }
     }
   }
@@ -253,8 +268,8 @@ export function bilinearUpsampleBackward(dy: Tensor, inputShape: Shape, options:
  * Bilinear upsampling layer, `torch.nn.Upsample(mode="bilinear", align_corners=...)` /
  * `nn.UpsamplingBilinear2d` (which is `alignCorners: true`). Takes `scaleFactor` (any positive
  * number, per axis if a pair) or `size`; the index/weight tables are computed once per input size
- * and dtype and reused. Forward and backward loop over the N*C planes with those tables. No
- * parameters.
+ * and dtype and reused. Forward and backward loop over the N*C planes with those tables, separably (a
+ * horizontal pass, then a vertical one). No parameters.
  *
  * Shapes: `[N, C, H, W] -> [N, C, floor(H*sH), floor(W*sW)]` (or `size`).
  *
