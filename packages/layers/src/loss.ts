@@ -35,7 +35,8 @@ export interface LossResult {
  * The result of a loss with `reduction: "none"`: the per-element losses (shape of the labels,
  * dtype of the logits) and `backward(gradOutput)`, which returns dL/dlogits for an upstream
  * gradient dL/dlosses of the losses' shape (the vector-Jacobian product). `backward(ones)` is the
- * gradient of the `"sum"` reduction.
+ * gradient of the `"sum"` reduction. `backward` reads the logits again (it keeps a reference, not a
+ * copy): do not modify them in between.
  *
  * @example
  * ```ts
