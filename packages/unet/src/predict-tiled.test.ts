@@ -22,17 +22,15 @@ describe("predictTiled", () => {
   it("equals whole-image output wherever the receptive field stays inside the image (same padding)", () => {
     const model = new SimpleUNet({ baseChannels: 2, seed: 9 });
     model.eval();
-    const image = randn([1, 1, 90, 70], new Rng(5));
-    // The whole image must pass the network in one go for the comparison: pad to 92x72? No: use a
-    // size that fits (multiple of 4) for the whole pass and tile the same image.
+    // The whole-image pass needs a size the network accepts (a multiple of 4); tiles do not.
     const fits = randn([1, 1, 92, 72], new Rng(5));
     const whole = predict(model, fits).probabilities;
-    const tiled = predictTiled(model, fits, { tile: 48 }).probabilities;
+    const tiled = predictTiled(model, fits, { tile: 96 }).probabilities;
     expect(tiled.shape).toEqual([1, 3, 92, 72]);
     const r = receptiveRadius(model);
     expect(maxDiffInside(tiled.data, whole.data, [1, 3, 92, 72], r)).toBeLessThan(1e-5);
     // Any size works tiled, also one the network itself would refuse.
-    const odd = predictTiled(model, image, { tile: 48 });
+    const odd = predictTiled(model, randn([1, 1, 90, 70], new Rng(5)), { tile: 96 });
     expect(odd.maskShape).toEqual([1, 90, 70]);
   });
 
@@ -41,19 +39,19 @@ describe("predictTiled", () => {
     model.eval();
     // A whole pass on a mirrored image of the output size plus the margin reproduces the tiles.
     const plan = planTiles(model, { tile: 60 });
-    expect(plan).toEqual({ tile: 60, margin: 22, stride: 16 });
+    expect(plan).toEqual({ tile: 60, margin: 20, stride: 20 });
     const image = randn([1, 1, 32, 32], new Rng(8));
     const tiled = predictTiled(model, image, { tile: 60 });
-    // The whole-image reference: mirror-pad by the margin and run once (32 + 44 = 76 is a size the
-    // network accepts, giving 32x32).
-    expect(model.planSize(76)).toEqual({ ok: true, output: 32 });
-    const padded = randn([1, 1, 76, 76], new Rng(0));
+    // The whole-image reference: mirror-pad by the margin and run once (32 + 40 = 72 is a size the
+    // network accepts, giving 32x32; the tile origins -20 and 0 are on its pooling grid).
+    expect(model.planSize(72)).toEqual({ ok: true, output: 32 });
+    const padded = randn([1, 1, 72, 72], new Rng(0));
     const reflect = (i: number, n: number) => {
       const p = 2 * (n - 1);
       let k = ((i % p) + p) % p;
       return k < n ? k : p - k;
     };
-    for (let y = 0; y < 76; y++) for (let x = 0; x < 76; x++) padded.data[y * 76 + x] = image.data[reflect(y - 22, 32) * 32 + reflect(x - 22, 32)];
+    for (let y = 0; y < 72; y++) for (let x = 0; x < 72; x++) padded.data[y * 72 + x] = image.data[reflect(y - 20, 32) * 32 + reflect(x - 20, 32)];
     const whole = predict(model, padded).probabilities;
     expect(maxDiffInside(tiled.probabilities.data, whole.data, [1, 3, 32, 32], 0)).toBeLessThan(1e-5);
   });
@@ -72,6 +70,7 @@ describe("predictTiled", () => {
     const model = new SimpleUNet({ baseChannels: 2 });
     expect(() => predictTiled(model, randn([1, 1, 20, 20], new Rng(0)), { tile: 30 })).toThrow(ArgumentError);
     expect(() => predictTiled(model, randn([1, 1, 20, 20], new Rng(0)), { tile: 16, overlap: 8 })).toThrow(/too small/);
+    expect(receptiveRadius(model)).toBeGreaterThan(0);
     expect(() => predictTiled(model, randn([1, 2, 20, 20], new Rng(0)))).toThrow(ShapeError);
   });
 });
