@@ -20,3 +20,4 @@ export {
 } from "./relative-error.js";
 export { loadFixture, type Fixture } from "./load-fixture.js";
 export { unravelIndex } from "./unravel-index.js";
+export { normRelativeError } from "./norm-relative-error.js";
