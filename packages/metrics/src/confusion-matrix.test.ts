@@ -48,6 +48,18 @@ describe("ConfusionMatrix", () => {
     );
   });
 
+  it("agrees with a brute-force count with many classes (the unsplit counting path)", () => {
+    fc.assert(
+      fc.property(caseArb({ ignore: 7, minC: 30, maxC: 40 }), ({ c, shape, pred, truth }) => {
+        const cm = new ConfusionMatrix(c, { ignoreIndex: 7 }).update({ shape, data: pred }, { shape, data: truth });
+        expect(cm.toArray()).toEqual(bruteMatrix(c, pred, truth, 7));
+        const noIgnore = new ConfusionMatrix(c).update(pred, truth);
+        expect(noIgnore.toArray()).toEqual(bruteMatrix(c, pred, truth));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("streaming over any split of the batch equals one pass (property)", () => {
     fc.assert(
       fc.property(

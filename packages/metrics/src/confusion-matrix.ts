@@ -34,6 +34,81 @@ export interface ConfusionMatrixOptions {
 /** No Int32 label equals this, so it stands for "no ignore index". */
 const NO_IGNORE = 2 ** 40;
 
+/** Up to this many classes, counting goes through 4 interleaved sub-histograms. */
+const SPLIT_MAX_CLASSES = 32;
+
+/**
+ * Offset of the first pixel with an invalid label, or -1: a truth label outside [0, c) that is not
+ * `ignore`, or a prediction outside [0, c) (where the truth is ignored, the prediction may also be
+ * `ignore`).
+ */
+function firstInvalid(tr: Int32Array, pr: Int32Array, len: number, c: number, ignore: number): number {
+  for (let i = 0; i < len; i++) {
+    const t = tr[i];
+    const p = pr[i];
+    if (t >>> 0 < c) {
+      if (p >>> 0 >= c) return i;
+    } else if (t !== ignore || (p >>> 0 >= c && p !== ignore)) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** Adds validated pixels into `counts`, one increment at a time. */
+function countDirect(
+  tr: Int32Array,
+  pr: Int32Array,
+  len: number,
+  c: number,
+  ignore: number,
+  counts: Float64Array,
+): void {
+  for (let i = 0; i < len; i++) {
+    const t = tr[i];
+    if (t !== ignore) counts[t * c + pr[i]]++;
+  }
+}
+
+/**
+ * Adds validated pixels into `counts` through four sub-histograms in `split` (4 c^2 entries):
+ * consecutive pixels usually hit the same cell, and spreading them over four copies breaks the
+ * chain of dependent read-modify-writes.
+ */
+function countSplit(
+  tr: Int32Array,
+  pr: Int32Array,
+  len: number,
+  c: number,
+  ignore: number,
+  counts: Float64Array,
+  split: Float64Array,
+): void {
+  const cc = c * c;
+  split.fill(0, 0, 4 * cc);
+  const o1 = cc;
+  const o2 = 2 * cc;
+  const o3 = 3 * cc;
+  // Ignored pixels go to a cell past the four histograms (index 4 c^2), never read.
+  const sink = 4 * cc;
+  let i = 0;
+  for (; i + 3 < len; i += 4) {
+    const t0 = tr[i];
+    const t1 = tr[i + 1];
+    const t2 = tr[i + 2];
+    const t3 = tr[i + 3];
+    split[t0 === ignore ? sink : t0 * c + pr[i]]++;
+    split[t1 === ignore ? sink : o1 + t1 * c + pr[i + 1]]++;
+    split[t2 === ignore ? sink : o2 + t2 * c + pr[i + 2]]++;
+    split[t3 === ignore ? sink : o3 + t3 * c + pr[i + 3]]++;
+  }
+  for (; i < len; i++) {
+    const t = tr[i];
+    if (t !== ignore) split[t * c + pr[i]]++;
+  }
+  for (let k = 0; k < cc; k++) counts[k] += split[k] + split[o1 + k] + split[o2 + k] + split[o3 + k];
+}
+
 /**
  * A streaming confusion matrix for `numClasses` classes, accumulated over batches: rows are the
  * true class, columns the predicted class (as torchmetrics and scikit-learn), counts held in a
@@ -63,6 +138,7 @@ export class ConfusionMatrix implements ConfusionCounts {
   /** The skipped truth label, if any. */
   readonly ignoreIndex: number | undefined;
   private readonly counts: Float64Array;
+  private readonly split: Float64Array;
   private predScratch = new Int32Array(0);
   private bestScratch = new Float64Array(0);
 
@@ -83,6 +159,8 @@ export class ConfusionMatrix implements ConfusionCounts {
     this.numClasses = numClasses;
     this.ignoreIndex = ig;
     this.counts = new Float64Array(numClasses * numClasses);
+    this.split =
+      numClasses <= SPLIT_MAX_CLASSES ? new Float64Array(4 * numClasses * numClasses + 1) : new Float64Array(0);
   }
 
   /**
@@ -200,29 +278,22 @@ export class ConfusionMatrix implements ConfusionCounts {
     shape: readonly number[],
   ): void {
     const c = this.numClasses;
-    const ignore = this.ignoreIndex ?? NO_IGNORE;
     const tr = truth.data;
     const len = tr.length;
     // Pass 1 validates everything, so a bad label leaves the counts untouched; pass 2 counts.
-    for (let i = 0; i < len; i++) {
-      const t = tr[i];
-      const p = pred[i];
-      if (t === ignore) {
-        if (p >>> 0 >= c && p !== ignore) this.labelError(op, "prediction", p, i, shape);
-      } else {
-        if (t >>> 0 >= c) this.labelError(op, "truth", t, i, shape);
-        if (p >>> 0 >= c) this.labelError(op, "prediction", p, i, shape);
-      }
-    }
-    const counts = this.counts;
-    if (this.ignoreIndex === undefined) {
-      for (let i = 0; i < len; i++) counts[tr[i] * c + pred[i]]++;
+    const bad = firstInvalid(tr, pred, len, c, this.ignoreIndex ?? NO_IGNORE);
+    if (bad >= 0) this.invalidAt(op, tr[bad], pred[bad], bad, shape);
+    if (c <= SPLIT_MAX_CLASSES) {
+      countSplit(tr, pred, len, c, this.ignoreIndex ?? NO_IGNORE, this.counts, this.split);
     } else {
-      for (let i = 0; i < len; i++) {
-        const t = tr[i];
-        if (t !== ignore) counts[t * c + pred[i]]++;
-      }
+      countDirect(tr, pred, len, c, this.ignoreIndex ?? NO_IGNORE, this.counts);
     }
+  }
+
+  private invalidAt(op: string, t: number, p: number, offset: number, shape: readonly number[]): never {
+    const c = this.numClasses;
+    if (t !== this.ignoreIndex && t >>> 0 >= c) this.labelError(op, "truth", t, offset, shape);
+    this.labelError(op, "prediction", p, offset, shape);
   }
 
   private labelError(

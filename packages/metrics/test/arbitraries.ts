@@ -9,11 +9,14 @@ export interface Case {
 }
 
 /** fast-check arbitrary of a random batch; `ignore` labels (if given) appear in the truth. */
-export function caseArb(options: { ignore?: number; maxC?: number } = {}): fc.Arbitrary<Case> {
+export function caseArb(
+  options: { ignore?: number; minC?: number; maxC?: number } = {},
+): fc.Arbitrary<Case> {
   const maxC = options.maxC ?? 5;
+  const minC = options.minC ?? 1;
   return fc
     .record({
-      c: fc.integer({ min: 1, max: maxC }),
+      c: fc.integer({ min: minC, max: maxC }),
       n: fc.integer({ min: 1, max: 3 }),
       h: fc.integer({ min: 1, max: 6 }),
       w: fc.integer({ min: 1, max: 6 }),
