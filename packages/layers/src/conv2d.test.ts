@@ -165,6 +165,41 @@ describe("Conv2D errors", () => {
   });
 });
 
+describe("pure conv functions: argument checks", () => {
+  it("name the caller's op and show the shapes", () => {
+    const w = new Tensor("float32", [4, 3, 3, 3]);
+    const x = new Tensor("float32", [2, 3, 8, 8]);
+    expect(() => conv2dForward(new Tensor("float32", [2, 2, 8, 8]), w, null, { op: "ConvTranspose2D" })).toThrow(
+      "ConvTranspose2D: input has 2 channels, weight expects 3 (input [2,2,8,8], weight [4,3,3,3])",
+    );
+    expect(() => conv2dForward(x, w, new Tensor("float32", [3]))).toThrow("Conv2D: bias must have shape [4] (bias [3], weight [4,3,3,3])");
+    expect(() => conv2dForward(x, new Tensor("float64", [4, 3, 3, 3]), null)).toThrow("Conv2D: weight is float64 but the input is float32");
+    expect(() => conv2dForward(x, new Tensor("float32", [4, 3, 3]), null)).toThrow("Conv2D: weight must be 4-D NCHW (got [4,3,3])");
+    expect(() => conv2dBackwardData(new Tensor("float32", [2, 4, 6, 6]), new Tensor("float64", [4, 3, 3, 3]), x.shape)).toThrow(
+      "Conv2D: weight is float64 but the output gradient is float32",
+    );
+    expect(() => conv2dBackwardData(new Tensor("float32", [2, 4, 7, 6]), w, x.shape)).toThrow(
+      "Conv2D: output gradient has shape [2,4,7,6] but input [2,3,8,8] gives output [2,4,6,6]",
+    );
+    expect(() => conv2dBackwardData(new Tensor("float32", [2, 4, 6, 6]), w, [2, 3, 8])).toThrow(/Conv2D: inputShape must be a 4-D shape/);
+    expect(() => conv2dBackwardWeight(new Tensor("float32", [2, 4, 6, 6]), x, [4, 3, 3, 3], { accumulateInto: new Tensor("float32", [4, 3, 3, 2]) })).toThrow(
+      "Conv2D: accumulateInto must have the weight shape [4,3,3,3]",
+    );
+    expect(() => conv2dBackwardWeight(new Tensor("float32", [2, 4, 6, 6]), x, [4, 3, 3, 3], { biasGradInto: new Tensor("float32", [3]) })).toThrow(
+      "Conv2D: biasGradInto must have shape [4] (weight [4,3,3,3])",
+    );
+    expect(() => conv2dForward(x, w, null, { stride: 0 })).toThrow(ArgumentError);
+  });
+
+  it("handle an empty batch", () => {
+    const w = randn([2, 1, 3, 3], new Rng(0));
+    const y = conv2dForward(new Tensor("float32", [0, 1, 5, 5]), w, null);
+    expect(y.shape).toEqual([0, 2, 3, 3]);
+    expect(conv2dBackwardData(new Tensor("float32", [0, 2, 3, 3]), w, [0, 1, 5, 5]).shape).toEqual([0, 1, 5, 5]);
+    expect(conv2dBackwardWeight(new Tensor("float32", [0, 2, 3, 3]), new Tensor("float32", [0, 1, 5, 5]), w.shape).toArray().every((v) => v === 0)).toBe(true);
+  });
+});
+
 describe("Conv2D initialisation", () => {
   it("draws weight and bias from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), reproducibly", () => {
     const a = new Conv2D(3, 8, [3, 2], { rng: new Rng(7) });

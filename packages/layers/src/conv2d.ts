@@ -71,9 +71,9 @@ function checkWeight(op: string, weight: Tensor): void {
   }
 }
 
-function checkSameDType(op: string, what: string, t: Tensor, dtype: DType): void {
+function checkSameDType(op: string, what: string, t: Tensor, dtype: DType, reference = "the input"): void {
   if (t.dtype !== dtype) {
-    throw new ArgumentError(op, `${what} is ${t.dtype} but the input is ${dtype}`);
+    throw new ArgumentError(op, `${what} is ${t.dtype} but ${reference} is ${dtype}`);
   }
 }
 
@@ -199,7 +199,7 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape
   const op = options.op ?? "Conv2D";
   checkRank(op, "output gradient", dy, 4);
   checkWeight(op, weight);
-  checkSameDType(op, "weight", weight, dy.dtype);
+  checkSameDType(op, "weight", weight, dy.dtype, "the output gradient");
   checkShape4(op, "inputShape", inputShape);
   checkInputChannels(op, inputShape, weight.shape);
   const g = geometryFor(op, inputShape, weight.shape, options);
