@@ -7,6 +7,7 @@ import {
   nearestIndexTable,
   nearestUpsampleBackward,
   nearestUpsampleForward,
+  type NearestUpsampleOptions,
 } from "./index.js";
 import { dot, randomTensor, scalarRelDiff } from "../test/helpers.js";
 
@@ -98,9 +99,10 @@ describe("NearestUpsample", () => {
         const y = up.forward(x);
         const [oh, ow] = interpolateOutputSize(h, w, opt);
         expect(y.shape).toEqual([n, c, oh, ow]);
-        if ("size" in opt && opt.size) expect([oh, ow]).toEqual(opt.size);
+        const o: NearestUpsampleOptions = opt;
+        if (o.size !== undefined) expect([oh, ow]).toEqual(o.size);
         else {
-          const s = opt.scaleFactor as number | [number, number];
+          const s = o.scaleFactor as number | [number, number];
           const [sh, sw] = typeof s === "number" ? [s, s] : s;
           expect([oh, ow]).toEqual([Math.floor(h * sh), Math.floor(w * sw)]);
         }
