@@ -1,0 +1,160 @@
+// f32 GEMM for WebAssembly SIMD: C = alpha * op(A) * op(B) + beta * C, row-major, byte addresses.
+//
+//   for jc in n by NC:               B block [kc x nc] packed into NR-wide micro-panels
+//     for pc in k by KC:
+//       pack B[pc:pc+kc, jc:jc+nc]
+//       for ic in m by MC:
+//         for ir in mc by MR:        A read in place (rows are contiguous in p, or columns when transA)
+//           for jr in nc by NR:      micro-kernel on an MR x NR tile of C
+//
+// A is not packed: at the conv shapes A (or B) is the large operand and is used once per micro-panel
+// row, so packing it would double its memory traffic; the micro-kernel reads it in place with a row
+// stride and a p stride. B is packed (it is re-used by every row block and its rows may be far apart).
+import { MR, NR, microKernel } from "./microkernel";
+
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 1024;
+
+/** Bytes of scratch one call of {@link gemm} needs (packed B block and an edge tile). */
+export function gemmScratchBytes(): i32 {
+  return (KC * NC + MR * NR) * 4;
+}
+
+/** Transposes the 4x4 block of rows r0..r3 and stores its columns at d, d+pitch, d+2*pitch, d+3*pitch. */
+// @ts-ignore: decorator
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, pitch: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(d + pitch, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(d + 2 * pitch, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * pitch, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+/** Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column micro-panels (kc groups of NR floats), zero-padded. */
+function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  const pitch: usize = <usize>NR << 2;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    if (!transB) {
+      // element (p, j) at b + (p*ldb + j)*4: each p row of the panel is contiguous
+      let src = b + ((<usize>p0 * ldb + j0 + jr) << 2);
+      let d = dst;
+      const step = <usize>ldb << 2;
+      if (nr == NR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+          src += step;
+          d += pitch;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let j = 0; j < nr; j++) store<f32>(d + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+          for (let j = nr; j < NR; j++) store<f32>(d + (<usize>j << 2), 0);
+          src += step;
+          d += pitch;
+        }
+      }
+    } else {
+      // element (p, j) at b + (j*ldb + p)*4: transpose 4x4 blocks
+      const ld: usize = <usize>ldb << 2;
+      let p = 0;
+      if (nr == NR) {
+        const s0 = b + ((<usize>(j0 + jr) * ldb + p0) << 2);
+        for (; p + 4 <= kc; p += 4) {
+          const s = s0 + (<usize>p << 2);
+          const d = dst + <usize>p * pitch;
+          transpose4(v128.load(s), v128.load(s + ld), v128.load(s + 2 * ld), v128.load(s + 3 * ld), d, pitch);
+          const s4 = s + 4 * ld;
+          transpose4(v128.load(s4), v128.load(s4 + ld), v128.load(s4 + 2 * ld), v128.load(s4 + 3 * ld), d + 16, pitch);
+        }
+      }
+      for (let j = 0; j < NR; j++) {
+        let d = dst + <usize>p * pitch + (<usize>j << 2);
+        if (j < nr) {
+          let src = b + ((<usize>(j0 + jr + j) * ldb + p0 + p) << 2);
+          for (let q = p; q < kc; q++) {
+            store<f32>(d, load<f32>(src));
+            src += 4;
+            d += pitch;
+          }
+        } else {
+          for (let q = p; q < kc; q++) {
+            store<f32>(d, 0);
+            d += pitch;
+          }
+        }
+      }
+    }
+    dst += <usize>(NR * kc) << 2;
+  }
+}
+
+/**
+ * C = alpha * op(A) * op(B) + beta * C on f32 row-major matrices at byte addresses a, b, c, leading
+ * dimensions in elements (BLAS conventions); scratch: gemmScratchBytes() bytes, 16-byte aligned.
+ * beta == 0 overwrites C (NaN in C ignored). Each element's summation order depends only on k
+ * (blocks of KC, p ascending), never on m, n or the element's position, so splitting C among
+ * threads gives bit-identical results.
+ */
+export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
+  b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  const ldcBytes = <usize>ldc << 2;
+  if (k <= 0 || alpha == 0) {
+    for (let i = 0; i < m; i++) {
+      const row = c + <usize>i * ldcBytes;
+      for (let j = 0; j < n; j++) {
+        const cj = row + (<usize>j << 2);
+        store<f32>(cj, beta == 0 ? <f32>0 : load<f32>(cj) * beta);
+      }
+    }
+    return;
+  }
+  const packedB = scratch;
+  const tile = packedB + (<usize>(KC * NC) << 2);
+  const alphaV = f32x4.splat(alpha);
+  const betaV = f32x4.splat(beta);
+  const rs: usize = transA ? 4 : <usize>lda << 2;
+  const ps: usize = transA ? <usize>lda << 2 : 4;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, b, ldb, pc, kc, jc, nc, packedB);
+      const mode = pc > 0 ? 2 : beta == 0 ? 0 : 1;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const ap = a + <usize>(ic + ir) * rs + <usize>pc * ps;
+          for (let jr = 0; jr < nc; jr += NR) {
+            const nr = min(NR, nc - jr);
+            const bp = packedB + (<usize>(jr * kc) << 2);
+            const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              microKernel(kc, ap, rs, ps, MR, bp, cp, ldcBytes, mode, alphaV, betaV);
+            } else {
+              microKernel(kc, ap, rs, ps, mr, bp, tile, <usize>NR << 2, 0, alphaV, betaV);
+              for (let r = 0; r < mr; r++) {
+                const crow = cp + <usize>r * ldcBytes;
+                const trow = tile + (<usize>(r * NR) << 2);
+                for (let j = 0; j < nr; j++) {
+                  const t = load<f32>(trow + (<usize>j << 2));
+                  const cj = crow + (<usize>j << 2);
+                  if (mode == 0) store<f32>(cj, t);
+                  else if (mode == 1) store<f32>(cj, load<f32>(cj) * beta + t);
+                  else store<f32>(cj, load<f32>(cj) + t);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+// Entry point of the kernels module (built twice: single-threaded with its own memory, and with an
+// imported shared memory for worker threads). All memory is managed by the JavaScript side: the
+// functions take byte addresses.
+export { gemm, gemmScratchBytes } from "./gemm";
+export { im2col, col2imAccumulate } from "./im2col";
+
+/** First 16-byte-aligned byte after the module's static data: JavaScript owns everything above. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}

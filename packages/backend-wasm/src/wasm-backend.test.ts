@@ -1,0 +1,230 @@
+import { ArgumentError, tsBackend, type GemmArgs } from "@unetkit/tensor";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWasmBackend, type WasmBackend } from "./wasm-backend.js";
+
+let one: WasmBackend;
+let two: WasmBackend;
+
+beforeAll(async () => {
+  one = await createWasmBackend({ threads: 1 });
+  two = await createWasmBackend({ threads: 2 });
+});
+
+afterAll(() => {
+  one.dispose();
+  two.dispose();
+});
+
+/** Deterministic values in [-1, 1) from a seed (xorshift), so a failing case can be replayed. */
+function filled(length: number, seed: number): Float32Array {
+  const out = new Float32Array(length);
+  let s = seed | 0 || 1;
+  for (let i = 0; i < length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  alpha: number;
+  beta: number;
+  aOff: number;
+  bOff: number;
+  cOff: number;
+  padA: number;
+  padB: number;
+  padC: number;
+  seed: number;
+}
+
+/** Builds GEMM arguments (A, B, C with offsets, padded leading dimensions and trailing slack). */
+function makeArgs(t: Case): GemmArgs {
+  const lda = (t.transA ? t.m : t.k) + t.padA;
+  const ldb = (t.transB ? t.k : t.n) + t.padB;
+  const ldc = t.n + t.padC;
+  const aRows = t.transA ? t.k : t.m;
+  const bRows = t.transB ? t.n : t.k;
+  const a = filled(t.aOff + aRows * lda + 3, t.seed);
+  const b = filled(t.bOff + bRows * ldb + 3, t.seed + 1);
+  const c = filled(t.cOff + t.m * ldc + 3, t.seed + 2);
+  return {
+    transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k, alpha: t.alpha,
+    a, aOffset: t.aOff, lda, b, bOffset: t.bOff, ldb, beta: t.beta, c, cOffset: t.cOff, ldc,
+  };
+}
+
+const withC = (args: GemmArgs): GemmArgs => ({ ...args, c: args.c.slice() });
+
+const caseArb = (maxDim: number) =>
+  fc.record({
+    m: fc.integer({ min: 1, max: maxDim }),
+    n: fc.integer({ min: 1, max: maxDim }),
+    k: fc.integer({ min: 1, max: maxDim }),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    alpha: fc.constantFrom(1, -1, 0.5, 2.25, 0),
+    beta: fc.constantFrom(0, 1, -0.5, 3),
+    aOff: fc.integer({ min: 0, max: 5 }),
+    bOff: fc.integer({ min: 0, max: 5 }),
+    cOff: fc.integer({ min: 0, max: 5 }),
+    padA: fc.integer({ min: 0, max: 3 }),
+    padB: fc.integer({ min: 0, max: 3 }),
+    padC: fc.integer({ min: 0, max: 3 }),
+    seed: fc.integer({ min: 1, max: 1 << 30 }),
+  });
+
+/**
+ * Compares against the TypeScript backend: every element of C, inside the matrix within a
+ * tolerance scaled by the size of the terms summed (|alpha| k max|A| max|B| + |beta| max|C|, values
+ * are in [-1, 1)), outside it (gaps between rows, slack) exactly unchanged.
+ */
+function expectMatchesTs(backend: WasmBackend, t: Case): void {
+  const args = makeArgs(t);
+  const want = withC(args);
+  const got = withC(args);
+  tsBackend.gemm(want);
+  backend.gemm(got);
+  const tol = 1e-6 * (Math.abs(t.alpha) * t.k + Math.abs(t.beta) + 1);
+  for (let i = 0; i < got.c.length; i++) {
+    const row = Math.floor((i - t.cOff) / args.ldc);
+    const col = i - t.cOff - row * args.ldc;
+    const inside = i >= t.cOff && row < t.m && col < t.n;
+    if (inside) {
+      if (!(Math.abs(got.c[i] - want.c[i]) <= tol)) {
+        throw new Error(`C[${row},${col}] = ${got.c[i]}, TypeScript ${want.c[i]} (tol ${tol}) for ${JSON.stringify(t)}`);
+      }
+    } else if (got.c[i] !== args.c[i]) {
+      throw new Error(`element ${i} outside C changed (${args.c[i]} -> ${got.c[i]}) for ${JSON.stringify(t)}`);
+    }
+  }
+}
+
+describe("wasm gemm", () => {
+  it("is float32 only and names its thread count", () => {
+    expect(one.dtypes).toEqual(["float32"]);
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(one.name).not.toBe(two.name);
+  });
+
+  it("matches the TypeScript GEMM on small shapes (transposes, alpha, beta, offsets, leading dims)", () => {
+    fc.assert(
+      fc.property(caseArb(23), (t) => {
+        expectMatchesTs(one, t);
+        expectMatchesTs(two, t);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("matches the TypeScript GEMM across the block edges (k > 256, n > 1024, m > 128)", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 120, max: 140 }),
+          n: fc.integer({ min: 1, max: 1100 }),
+          k: fc.integer({ min: 250, max: 520 }),
+        }),
+        caseArb(1),
+        ({ m, n, k }, rest) => {
+          expectMatchesTs(one, { ...rest, m, n, k });
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+
+  it("with beta = 0 ignores NaN in C, as BLAS", () => {
+    const t: Case = { m: 9, n: 13, k: 5, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 7 };
+    const args = makeArgs(t);
+    args.c.fill(NaN);
+    one.gemm(args);
+    const want = withC(args);
+    want.c.fill(0);
+    tsBackend.gemm(want);
+    for (let i = 0; i < t.m * t.n; i++) expect(Math.abs(args.c[i] - want.c[i])).toBeLessThan(1e-5);
+  });
+
+  it("with k = 0 or alpha = 0 scales C by beta", () => {
+    for (const [k, alpha] of [[0, 1], [4, 0]]) {
+      const t: Case = { m: 5, n: 6, k, transA: false, transB: true, alpha, beta: 0.5, aOff: 0, bOff: 0, cOff: 1, padA: 1, padB: 1, padC: 2, seed: 3 };
+      const args = makeArgs(t);
+      const before = args.c.slice();
+      args.a.fill(NaN); // not read
+      one.gemm(args);
+      for (let i = 0; i < t.m; i++) {
+        for (let j = 0; j < t.n; j++) {
+          const at = 1 + i * args.ldc + j;
+          expect(args.c[at]).toBe(Math.fround(before[at] * 0.5));
+        }
+      }
+    }
+  });
+
+  it("gives bit-identical results on 1 and 2 threads (the split does not change any sum)", () => {
+    fc.assert(
+      fc.property(
+        // 2mnk >= 2^21: above the size where the backend starts splitting
+        fc.record({ m: fc.integer({ min: 64, max: 300 }), n: fc.integer({ min: 64, max: 300 }), k: fc.integer({ min: 256, max: 600 }) }),
+        caseArb(1),
+        ({ m, n, k }, rest) => {
+          const t = { ...rest, m, n, k, alpha: rest.alpha || 1 };
+          const args = makeArgs(t);
+          const a1 = withC(args);
+          const a2 = withC(args);
+          const before = two.stats().parallelGemms;
+          one.gemm(a1);
+          two.gemm(a2);
+          expect(two.stats().parallelGemms).toBe(before + 1); // big enough to be split
+          let differing = 0;
+          for (let i = 0; i < a1.c.length; i++) if (!Object.is(a1.c[i], a2.c[i])) differing++;
+          expect(differing).toBe(0);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it("grows its memory for large operands and keeps working afterwards", () => {
+    const small: Case = { m: 3, n: 4, k: 5, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 11 };
+    const before = one.memoryBytes();
+    expectMatchesTs(one, { ...small, m: 700, n: 9, k: 2100 });
+    expect(one.memoryBytes()).toBeGreaterThan(before);
+    expectMatchesTs(one, small);
+  });
+
+  it("refuses float64 and out-of-range arguments with an ArgumentError naming gemm", () => {
+    const t: Case = { m: 2, n: 2, k: 2, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 5 };
+    const args = makeArgs(t);
+    const f64 = { ...args, a: Float64Array.from(args.a), b: Float64Array.from(args.b), c: Float64Array.from(args.c) };
+    expect(() => one.gemm(f64)).toThrow(ArgumentError);
+    expect(() => one.gemm(f64)).toThrow(/gemm: .*float32/);
+    expect(() => one.gemm({ ...args, aOffset: 100 })).toThrow(/gemm: /);
+    expect(() => one.gemm({ ...args, lda: 1 })).toThrow(ArgumentError);
+  });
+});
+
+describe("createWasmBackend", () => {
+  it("rejects a bad thread count", async () => {
+    await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(ArgumentError);
+    await expect(createWasmBackend({ threads: 1.5 })).rejects.toThrow(/threads/);
+  });
+
+  it("dispose is idempotent and the backend refuses work afterwards", async () => {
+    const b = await createWasmBackend({ threads: 2 });
+    const t: Case = { m: 64, n: 64, k: 300, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 9 };
+    expectMatchesTs(b, t);
+    b.dispose();
+    b.dispose();
+    expect(() => b.gemm(makeArgs(t))).toThrow(/disposed/);
+  });
+});

@@ -1,0 +1,346 @@
+import { ArgumentError, checkGemmArgs, type GemmArgs, type Im2colArgs, type KernelBackend } from "@unetkit/tensor";
+import { isNode, loadKernelsModule } from "./load-module.js";
+import { WORKER_SOURCE } from "./worker-source.js";
+
+/** Options of {@link createWasmBackend}. */
+export interface WasmBackendOptions {
+  /**
+   * GEMM threads including the calling one: 1 runs everything on the calling thread; more start
+   * `threads - 1` worker threads over a shared WebAssembly memory (Node.js only). Defaults to
+   * `os.availableParallelism()` in Node and 1 elsewhere.
+   */
+  threads?: number;
+  /** The compiled single-threaded kernels (`build/kernels.wasm`), or its bytes, instead of loading it. */
+  module?: WebAssembly.Module | BufferSource;
+  /** The compiled shared-memory kernels (`build/kernels-shared.wasm`), or its bytes, instead of loading it. */
+  sharedModule?: WebAssembly.Module | BufferSource;
+}
+
+/** The wasm backend: a {@link KernelBackend} for float32 that owns worker threads until {@link WasmBackend.dispose}. */
+export interface WasmBackend extends KernelBackend {
+  /** Threads the GEMM runs on (the calling thread included). */
+  readonly threads: number;
+  /** Bytes of WebAssembly memory currently reserved (grows to the largest GEMM seen). */
+  memoryBytes(): number;
+  /** Counters since creation: GEMM calls, and those split across more than one thread. */
+  stats(): { gemms: number; parallelGemms: number };
+  /** Stops the worker threads. Idempotent; the backend throws on use afterwards. */
+  dispose(): void;
+}
+
+interface Kernels {
+  gemm(
+    transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
+  ): void;
+  gemmScratchBytes(): number;
+  im2col(image: number, cols: number, ...geometry: number[]): void;
+  col2imAccumulate(image: number, cols: number, ...geometry: number[]): void;
+  heapBase(): number;
+}
+
+const PAGE = 65536;
+/** Maximum pages of the shared memory: must equal `--maximumMemory` in scripts/build-wasm.mjs. */
+const SHARED_MAX_PAGES = 32768;
+/** Int32 words per worker control slot. */
+const SLOT_WORDS = 32;
+/** Below this many flops (2mnk) a GEMM stays on the calling thread: waking workers costs more. */
+const MIN_PARALLEL_FLOPS = 1 << 21;
+const MR = 4;
+const NR = 8;
+
+const align = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/** Elements spanned by a `rows x cols` matrix with leading dimension `ld` (0 when empty). */
+const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
+
+/**
+ * Creates the WebAssembly SIMD backend: a register-blocked, cache-blocked f32x4 GEMM (4x8 micro-kernel,
+ * packed B panels, A read in place), split across `threads` worker threads over shared memory, and
+ * im2col/col2im kernels. It computes float32 only (`dtypes: ["float32"]`); float64 stays on the
+ * TypeScript backend. Operands are copied into WebAssembly memory on each call (one `set` per
+ * matrix) and C is copied back; see the README for why and what it costs.
+ *
+ * Results do not depend on the thread count: each element of C is summed in the same order whatever
+ * the split (bit-identical).
+ *
+ * @example
+ * ```ts
+ * const wasm = await createWasmBackend({ threads: 2 });
+ * setBackend(wasm);
+ * // ... train ...
+ * wasm.dispose();
+ * ```
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  if (typeof WebAssembly !== "object") throw new Error("@unetkit/backend-wasm: WebAssembly is not available");
+  let threads = options.threads;
+  if (threads === undefined) {
+    threads = 1;
+    if (isNode()) {
+      const os = await import("node:os");
+      threads = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    }
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new ArgumentError("createWasmBackend", `threads must be an integer in [1, 256] (got ${threads})`);
+  }
+  if (threads > 1 && (!isNode() || typeof SharedArrayBuffer !== "function")) threads = 1;
+  if (threads === 1) {
+    const module = await loadKernelsModule("single", options.module);
+    const instance = await WebAssembly.instantiate(module, {});
+    const kernels = instance.exports as unknown as Kernels;
+    return new WasmKernels(kernels, instance.exports.memory as WebAssembly.Memory, 1, []);
+  }
+  const module = await loadKernelsModule("shared", options.sharedModule);
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: SHARED_MAX_PAGES, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const kernels = instance.exports as unknown as Kernels;
+  const backend = new WasmKernels(kernels, memory, threads, []);
+  const { Worker } = await import("node:worker_threads");
+  const workers = [];
+  for (let w = 1; w < threads; w++) {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, memory, slot: backend.slotIndex(w), scratch: backend.scratchOf(w) },
+    });
+    workers.push(worker);
+  }
+  backend.workers.push(...workers);
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            worker.once("message", () => resolve());
+            worker.once("error", reject);
+            worker.once("exit", (code) => reject(new Error(`@unetkit/backend-wasm: worker exited with code ${code} while starting`)));
+          }),
+      ),
+    );
+  } catch (e) {
+    backend.dispose();
+    throw e;
+  }
+  for (const worker of workers) {
+    worker.removeAllListeners("exit");
+    worker.removeAllListeners("error");
+    worker.on("error", () => {}); // a failure is reported through the control slot
+    worker.unref();
+  }
+  return backend;
+}
+
+class WasmKernels implements WasmBackend {
+  readonly name: string;
+  readonly dtypes = Object.freeze(["float32"] as const);
+  private readonly ctlBase: number; // byte address of the control slots
+  private readonly scratchBase: number;
+  private readonly scratchBytes: number;
+  private readonly opBase: number; // first byte of the operand area
+  private f32: Float32Array;
+  private i32: Int32Array;
+  private seq = 0;
+  private disposed = false;
+  private gemms = 0;
+  private parallelGemms = 0;
+
+  constructor(
+    private readonly k: Kernels,
+    private readonly memory: WebAssembly.Memory,
+    readonly threads: number,
+    readonly workers: { terminate(): unknown }[],
+  ) {
+    this.name = threads === 1 ? "wasm-simd" : `wasm-simd-${threads}t`;
+    this.ctlBase = align(k.heapBase(), 64);
+    this.scratchBytes = align(k.gemmScratchBytes(), 64);
+    this.scratchBase = this.ctlBase + threads * SLOT_WORDS * 4;
+    this.opBase = align(this.scratchBase + threads * this.scratchBytes, 64);
+    this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+    this.reserve(0);
+  }
+
+  /** Index (in int32 words) of worker `w`'s control slot. */
+  slotIndex(w: number): number {
+    return (this.ctlBase >> 2) + w * SLOT_WORDS;
+  }
+
+  /** Byte address of thread `t`'s GEMM scratch. */
+  scratchOf(t: number): number {
+    return this.scratchBase + t * this.scratchBytes;
+  }
+
+  stats(): { gemms: number; parallelGemms: number } {
+    return { gemms: this.gemms, parallelGemms: this.parallelGemms };
+  }
+
+  memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Grows the memory so `bytes` fit above the operand base, and re-derives the views (growth detaches them). */
+  private reserve(bytes: number): void {
+    const need = this.opBase + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      const pages = Math.ceil((need - have) / PAGE);
+      try {
+        this.memory.grow(pages);
+      } catch {
+        throw new ArgumentError("wasm backend", `cannot grow WebAssembly memory to ${need} bytes`);
+      }
+    }
+    if (this.f32.byteLength !== this.memory.buffer.byteLength) {
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
+  }
+
+  private live(op: string): void {
+    if (this.disposed) throw new ArgumentError(op, "the wasm backend was disposed");
+  }
+
+  gemm(args: GemmArgs): void {
+    this.live("gemm");
+    checkGemmArgs("gemm", args);
+    const { transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc } = args;
+    if (!(c instanceof Float32Array)) {
+      throw new ArgumentError("gemm", `the wasm backend computes float32 only (got ${c.constructor.name})`);
+    }
+    this.gemms++;
+    if (m === 0 || n === 0) return;
+    const useAB = k > 0 && alpha !== 0;
+    const aSpan = useAB ? span(transA ? k : m, transA ? m : k, lda) : 0;
+    const bSpan = useAB ? span(transB ? n : k, transB ? k : n, ldb) : 0;
+    const cSpan = span(m, n, ldc);
+    const aPtr = this.opBase;
+    const bPtr = aPtr + align(aSpan * 4, 64);
+    const cPtr = bPtr + align(bSpan * 4, 64);
+    this.reserve(cPtr + cSpan * 4 - this.opBase);
+    const f = this.f32;
+    if (useAB) {
+      f.set(a.subarray(aOffset, aOffset + aSpan), aPtr >> 2);
+      f.set(b.subarray(bOffset, bOffset + bSpan), bPtr >> 2);
+    }
+    // C is read when beta != 0; when rows have gaps (ldc > n) it is copied in too so that copying the
+    // whole span back leaves the gaps as they were
+    if (beta !== 0 || ldc !== n) f.set(c.subarray(cOffset, cOffset + cSpan), cPtr >> 2);
+    this.run(transA, transB, m, n, k, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc);
+    c.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cSpan), cOffset);
+  }
+
+  /** Runs a GEMM on operands already in memory, split across the threads when it is big enough. */
+  private run(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number,
+  ): void {
+    const tA = transA ? 1 : 0;
+    const tB = transB ? 1 : 0;
+    const T = this.threads;
+    const splitRows = m >= n;
+    const units = splitRows ? Math.ceil(m / MR) : Math.ceil(n / NR);
+    const parts = Math.min(T, units);
+    if (parts <= 1 || 2 * m * n * k < MIN_PARALLEL_FLOPS || !(alpha !== 0 && k > 0)) {
+      this.k.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratchOf(0));
+      return;
+    }
+    this.parallelGemms++;
+    const per = Math.ceil(units / parts) * (splitRows ? MR : NR);
+    const total = splitRows ? m : n;
+    const seq = ++this.seq;
+    const ctl = this.i32;
+    const ctlF = this.f32;
+    let used = 0;
+    for (let w = 1; w < parts; w++) {
+      const lo = w * per;
+      if (lo >= total) break;
+      const hi = Math.min(total, lo + per);
+      const s = this.slotIndex(w);
+      ctl[s + 3] = 1;
+      ctl[s + 4] = tA;
+      ctl[s + 5] = tB;
+      ctl[s + 6] = splitRows ? hi - lo : m;
+      ctl[s + 7] = splitRows ? n : hi - lo;
+      ctl[s + 8] = k;
+      ctlF[s + 9] = alpha;
+      ctl[s + 10] = splitRows ? a + (transA ? lo * 4 : lo * lda * 4) : a;
+      ctl[s + 11] = lda;
+      ctl[s + 12] = splitRows ? b : b + (transB ? lo * ldb * 4 : lo * 4);
+      ctl[s + 13] = ldb;
+      ctlF[s + 14] = beta;
+      ctl[s + 15] = splitRows ? c + lo * ldc * 4 : c + lo * 4;
+      ctl[s + 16] = ldc;
+      Atomics.store(ctl, s, seq);
+      Atomics.notify(ctl, s);
+      used = w;
+    }
+    const first = Math.min(total, per);
+    this.k.gemm(tA, tB, splitRows ? first : m, splitRows ? n : first, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratchOf(0));
+    let failed = false;
+    for (let w = 1; w <= used; w++) {
+      const s = this.slotIndex(w);
+      for (;;) {
+        const done = Atomics.load(ctl, s + 1);
+        if (done === seq) break;
+        Atomics.wait(ctl, s + 1, done);
+      }
+      if (ctl[s + 2] !== 0) failed = true;
+    }
+    if (failed) throw new Error("@unetkit/backend-wasm: a GEMM worker thread failed");
+  }
+
+  im2col(args: Im2colArgs): void {
+    this.live("im2col");
+    this.im2colLike(args, false);
+  }
+
+  col2imAccumulate(args: Im2colArgs): void {
+    this.live("col2imAccumulate");
+    this.im2colLike(args, true);
+  }
+
+  private im2colLike(args: Im2colArgs, accumulate: boolean): void {
+    const g = args.geometry;
+    const op = accumulate ? "col2imAccumulate" : "im2col";
+    if (!(args.image instanceof Float32Array) || !(args.cols instanceof Float32Array)) {
+      throw new ArgumentError(op, "the wasm backend computes float32 only");
+    }
+    const imageLen = g.channels * g.height * g.width;
+    const colsLen = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
+    if (args.imageOffset + imageLen > args.image.length || args.colsOffset + colsLen > args.cols.length) {
+      throw new ArgumentError(
+        op,
+        `image needs ${imageLen} elements from ${args.imageOffset} (has ${args.image.length}), cols ${colsLen} from ${args.colsOffset} (has ${args.cols.length})`,
+      );
+    }
+    const imagePtr = this.opBase;
+    const colsPtr = imagePtr + align(imageLen * 4, 64);
+    this.reserve(colsPtr + colsLen * 4 - this.opBase);
+    const f = this.f32;
+    const geometry = [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.outH, g.outW];
+    if (accumulate) {
+      f.set(args.image.subarray(args.imageOffset, args.imageOffset + imageLen), imagePtr >> 2);
+      f.set(args.cols.subarray(args.colsOffset, args.colsOffset + colsLen), colsPtr >> 2);
+      this.k.col2imAccumulate(imagePtr, colsPtr, ...geometry);
+      args.image.set(f.subarray(imagePtr >> 2, (imagePtr >> 2) + imageLen), args.imageOffset);
+    } else {
+      f.set(args.image.subarray(args.imageOffset, args.imageOffset + imageLen), imagePtr >> 2);
+      this.k.im2col(imagePtr, colsPtr, ...geometry);
+      args.cols.set(f.subarray(colsPtr >> 2, (colsPtr >> 2) + colsLen), args.colsOffset);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const seq = ++this.seq;
+    for (let w = 1; w <= this.workers.length; w++) {
+      const s = this.slotIndex(w);
+      this.i32[s + 3] = 2;
+      Atomics.store(this.i32, s, seq);
+      Atomics.notify(this.i32, s);
+    }
+    for (const worker of this.workers) void worker.terminate();
+  }
+}
