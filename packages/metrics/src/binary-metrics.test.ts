@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ArgumentError, ShapeError, Tensor, fromArray } from "@unetkit/tensor";
-import { binaryMetrics, binaryScores } from "./binary-metrics.js";
+import { binaryCounts, binaryMetrics, binaryScores } from "./binary-metrics.js";
 import { ConfusionMatrix } from "./confusion-matrix.js";
 
 const binaryCase = fc.integer({ min: 1, max: 40 }).chain((n) =>
@@ -31,6 +31,26 @@ describe("binaryMetrics", () => {
         expect(r.accuracy).toBe(cm.pixelAccuracy());
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("binaryCounts summed over batches give the scores of one pass (property)", () => {
+    fc.assert(
+      fc.property(binaryCase, fc.nat(), ({ probs, truth, threshold }, cutRaw) => {
+        const cut = cutRaw % (probs.length + 1);
+        const whole = binaryMetrics(fromArray(probs, { dtype: "float64" }), Int32Array.from(truth), { threshold });
+        const total = { tp: 0, fp: 0, fn: 0, tn: 0 };
+        for (const [a, b] of [[0, cut], [cut, probs.length]]) {
+          if (a === b) continue;
+          const c = binaryCounts(fromArray(probs.slice(a, b), { dtype: "float64" }), Int32Array.from(truth.slice(a, b)), { threshold });
+          total.tp += c.tp;
+          total.fp += c.fp;
+          total.fn += c.fn;
+          total.tn += c.tn;
+        }
+        expect(binaryScores(total)).toEqual(whole);
+      }),
+      { numRuns: 100 },
     );
   });
 
@@ -83,6 +103,9 @@ describe("binaryMetrics", () => {
     const p = fromArray([0.2, 0.7]);
     expect(() => binaryMetrics(p, Int32Array.of(0, 2))).toThrow(
       "binaryMetrics: truth label 2 at [1] is not 0 or 1",
+    );
+    expect(() => binaryCounts(p, Int32Array.of(0, 2), { ignoreIndex: 255 })).toThrow(
+      "binaryCounts: truth label 2 at [1] is not 0 or 1 or the ignore index 255",
     );
     expect(() => binaryMetrics(fromArray([0.2, 1.5]), Int32Array.of(0, 1))).toThrow(
       "score 1.5 at [1] is not a probability in [0, 1]; pass { fromLogits: true } for logits",

@@ -101,7 +101,37 @@ export function binaryMetrics(
   truth: MaskInput,
   options: BinaryMetricsOptions = {},
 ): BinaryScores {
-  const op = "binaryMetrics";
+  return binaryScores(countBinary("binaryMetrics", scores, truth, options), options);
+}
+
+/**
+ * The counts of {@link binaryMetrics} alone (same inputs, thresholding and checks). Sum them over
+ * batches and pass the totals to {@link binaryScores} for data-set scores.
+ *
+ * @example
+ * ```ts
+ * const total = { tp: 0, fp: 0, fn: 0, tn: 0 };
+ * for (const { images, labels } of loader) {
+ *   const c = binaryCounts(model.forward(images), labels, { fromLogits: true });
+ *   total.tp += c.tp; total.fp += c.fp; total.fn += c.fn; total.tn += c.tn;
+ * }
+ * binaryScores(total).iou;
+ * ```
+ */
+export function binaryCounts(
+  scores: Tensor,
+  truth: MaskInput,
+  options: Omit<BinaryMetricsOptions, "absent"> = {},
+): BinaryCounts {
+  return countBinary("binaryCounts", scores, truth, options);
+}
+
+function countBinary(
+  op: string,
+  scores: Tensor,
+  truth: MaskInput,
+  options: BinaryMetricsOptions,
+): BinaryCounts {
   const { threshold = 0.5, fromLogits = false, ignoreIndex } = options;
   absentValue(op, options.absent);
   if (!(scores instanceof Tensor)) {
@@ -162,7 +192,7 @@ export function binaryMetrics(
       );
     }
   }
-  return binaryScores({ tp, fp, fn, tn }, options);
+  return { tp, fp, fn, tn };
 }
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {

@@ -21,6 +21,7 @@ export {
 export { topKAccuracy, accuracy } from "./top-k-accuracy.js";
 export {
   binaryMetrics,
+  binaryCounts,
   binaryScores,
   type BinaryCounts,
   type BinaryScores,

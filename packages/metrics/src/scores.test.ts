@@ -193,6 +193,12 @@ describe("segmentation scores", () => {
     expect(meanDice(cm)).toBe(s.meanDice);
   });
 
+  it("precision and recall: the documented example", () => {
+    const cm = new ConfusionMatrix(2).update(Int32Array.of(1, 1, 1), Int32Array.of(0, 1, 1));
+    expect(Array.from(precision(cm))).toEqual([0, 2 / 3]);
+    expect(Array.from(recall(cm))).toEqual([0, 1]);
+  });
+
   it("nanMean skips NaN and is NaN when nothing is left", () => {
     expect(nanMean(Float64Array.of(0.5, NaN, 1))).toBe(0.75);
     expect(nanMean([NaN, NaN])).toBeNaN();
