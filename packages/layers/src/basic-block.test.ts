@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ArgumentError, Rng, ShapeError, Tensor, randn } from "@unetkit/tensor";
+import { ArgumentError, Rng, ShapeError, Tensor, manualSeed, randn } from "@unetkit/tensor";
 import { assertLayerGradcheck } from "@unetkit/testing";
 import { checkBlockFixture } from "../test/block-fixture.js";
 import { BasicBlock } from "./basic-block.js";
@@ -69,6 +69,18 @@ describe("BasicBlock", () => {
     const plain = new BasicBlock(2, 2, { rng: new Rng(1), dtype: "float64", plain: true });
     plain.bn2.weight!.value.fill(0);
     expect(plain.forward(x).toArray().every((v) => v === 0)).toBe(true);
+  });
+
+  it("builds the same weights from the same seed (explicit rng or manualSeed)", () => {
+    const a = new BasicBlock(3, 5, { stride: 2, rng: new Rng(4) }).stateDict();
+    const b = new BasicBlock(3, 5, { stride: 2, rng: new Rng(4) }).stateDict();
+    for (const k of Object.keys(a)) expect(Array.from(a[k].data), k).toEqual(Array.from(b[k].data));
+    manualSeed(11);
+    const c = new BasicBlock(3, 5).stateDict();
+    manualSeed(11);
+    const d = new BasicBlock(3, 5).stateDict();
+    for (const k of Object.keys(c)) expect(Array.from(c[k].data), k).toEqual(Array.from(d[k].data));
+    expect(Array.from(c["conv1.weight"].data)).not.toEqual(Array.from(a["conv1.weight"].data));
   });
 
   it("refuses bad sizes and inputs with the layer name", () => {
