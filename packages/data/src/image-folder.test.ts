@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArgumentError, FormatError, ShapeError } from "@unetkit/tensor";
 import { afterAll, describe, expect, it } from "vitest";
-import { writePalettePng } from "./__fixtures__/formats.js";
+import { writeOneSamplePng, writePalettePng } from "./__fixtures__/formats.js";
 import { loadImageFolder } from "./image-folder.js";
 import { encodePng } from "./png.js";
 import type { PngData } from "./png-data.js";
@@ -66,6 +66,20 @@ describe("loadImageFolder", () => {
     expect(ds.numClasses).toBe(301);
     const rgba = folder({ "a.png": { width: 1, height: 1, channels: 4, data: Uint8Array.from([255, 0, 0, 0]) } }, { "a.png": gray(1, 1, [0]) });
     expect(Array.from(loadImageFolder(rgba).images.data)).toEqual([1, 0, 0]);
+  });
+
+  it("reads low bit depths at their own scale: 1-bit masks are 0/1, 4-bit images divide by 15", () => {
+    const dirs = folder(
+      { "a.png": writeOneSamplePng(3, 2, 4, 0, [0, 15, 5, 3, 0, 15]) },
+      { "a.png": writeOneSamplePng(3, 2, 1, 0, [0, 1, 1, 1, 0, 0]) },
+    );
+    const ds = loadImageFolder(dirs);
+    expect(Array.from(ds.images.data)).toEqual([0, 1, 1 / 3, 0.2, 0, 1].map(Math.fround));
+    expect(Array.from(ds.masks.data)).toEqual([0, 1, 1, 1, 0, 0]);
+    expect(ds.numClasses).toBe(2);
+    // A 1-bit mask through a palette compares at 8 bits: 1 -> 255.
+    const pal = loadImageFolder({ ...dirs, palette: [[0, 0, 0], [255, 255, 255]] });
+    expect(Array.from(pal.masks.data)).toEqual([0, 1, 1, 1, 0, 0]);
   });
 
   it("maps colour masks through a palette and palette PNG masks through their own palette", () => {

@@ -51,22 +51,41 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * palette files): `indices` row-major, `palette` of `[r, g, b]`.
  */
 export function writePalettePng(width: number, height: number, indices: ArrayLike<number>, palette: number[][]): Uint8Array {
+  return writeOneSamplePng(width, height, 8, 3, indices, palette);
+}
+
+/**
+ * A PNG with one sample per pixel written by hand: grey (colour type 0) or palette (3) at bit
+ * depth 1, 2, 4 or 8, samples packed big-endian within each row as the spec says.
+ */
+export function writeOneSamplePng(
+  width: number,
+  height: number,
+  depth: 1 | 2 | 4 | 8,
+  colorType: 0 | 3,
+  samples: ArrayLike<number>,
+  palette?: number[][],
+): Uint8Array {
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width, false);
   v.setUint32(4, height, false);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 3; // palette
-  const plte = new Uint8Array(palette.flat());
-  const raw = new Uint8Array(height * (width + 1));
+  ihdr[8] = depth;
+  ihdr[9] = colorType;
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const raw = new Uint8Array(height * (rowBytes + 1));
   for (let y = 0; y < height; y++) {
-    raw[y * (width + 1)] = 0; // filter: none
-    for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = indices[y * width + x];
+    const row = y * (rowBytes + 1);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      raw[row + 1 + (bit >> 3)] |= samples[y * width + x] << (8 - depth - (bit & 7));
+    }
   }
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),
-    chunk("PLTE", plte),
+    ...(palette ? [chunk("PLTE", new Uint8Array(palette.flat()))] : []),
     chunk("IDAT", new Uint8Array(deflateSync(raw))),
     chunk("IEND", new Uint8Array(0)),
   ];
