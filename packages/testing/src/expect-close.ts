@@ -1,7 +1,14 @@
 import { ArgumentError, Tensor, formatShape, sameShape } from "@unetkit/tensor";
 import { unravelIndex } from "./unravel-index.js";
 
-/** Options of {@link expectClose}. */
+/**
+ * Options of {@link expectClose}: tolerances and a label for the message.
+ *
+ * @example
+ * ```ts
+ * expectClose(y, expected, { rtol: 1e-4, atol: 1e-5, label: "BatchNorm2D eval forward" });
+ * ```
+ */
 export interface ExpectCloseOptions {
   /** Relative tolerance (default 1e-5 when either tensor is float32, 1e-9 for float64). */
   rtol?: number;

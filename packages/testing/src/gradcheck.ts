@@ -9,7 +9,20 @@ import {
 } from "@unetkit/tensor";
 import { unravelIndex } from "./unravel-index.js";
 
-/** Options of {@link gradcheck}. */
+/**
+ * Options of {@link gradcheck}: the float64 inputs, a forward that reads them, the analytic
+ * backward to check, and tolerances.
+ *
+ * @example
+ * ```ts
+ * const options: GradcheckOptions = {
+ *   inputs: [x, w], names: ["x", "w"],
+ *   forward: () => matmul(x, w),
+ *   backward: (dy) => [matmul(dy, w, { transB: true }), matmul(x, dy, { transA: true })],
+ *   maxChecksPerInput: 50,
+ * };
+ * ```
+ */
 export interface GradcheckOptions {
   /**
    * The float64 tensors the function reads (the input and the parameter values). Their data is
@@ -40,7 +53,15 @@ export interface GradcheckOptions {
   maxChecksPerInput?: number;
 }
 
-/** The outcome of a {@link gradcheck}. */
+/**
+ * The outcome of a {@link gradcheck}: the verdict, the worst relative error and where it occurred.
+ *
+ * @example
+ * ```ts
+ * const r = gradcheck(options);
+ * if (!r.ok) console.log(r.worst); // { input: "w", index: [1, 2], analytic: 0.6, numeric: 0.5 }
+ * ```
+ */
 export interface GradcheckReport {
   /** True when every checked coordinate is within tolerance (`maxRelError <= rtol`). */
   ok: boolean;

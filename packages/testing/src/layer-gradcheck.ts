@@ -9,6 +9,11 @@ import {
 /**
  * What {@link layerGradcheck} needs from a layer (duck-typed, so this package does not depend on
  * `@unetkit/layers`): a `Layer` from that package fits as is.
+ *
+ * @example
+ * ```ts
+ * const layer: GradcheckableLayer = new Conv2D(3, 4, 3, { dtype: "float64" });
+ * ```
  */
 export interface GradcheckableLayer {
   forward(x: Tensor): Tensor;
@@ -17,7 +22,15 @@ export interface GradcheckableLayer {
   namedParameters(): [string, { value: Tensor; grad: Tensor; requiresGrad?: boolean }][];
 }
 
-/** Options of {@link layerGradcheck}: the tolerances and sampling of {@link GradcheckOptions}. */
+/**
+ * Options of {@link layerGradcheck}: the tolerances and sampling of {@link GradcheckOptions}, and
+ * whether to check the input gradient.
+ *
+ * @example
+ * ```ts
+ * layerGradcheck(bn, x, { maxChecksPerInput: 30, rtol: 1e-4, seed: 3 });
+ * ```
+ */
 export type LayerGradcheckOptions = Omit<GradcheckOptions, "inputs" | "forward" | "backward" | "names"> & {
   /** Check the input gradient dx (default true). */
   checkInput?: boolean;

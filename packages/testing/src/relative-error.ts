@@ -1,7 +1,14 @@
 import { ArgumentError, ShapeError, Tensor, formatShape, sameShape } from "@unetkit/tensor";
 import { unravelIndex } from "./unravel-index.js";
 
-/** Options of {@link relativeError} and {@link relativeErrorStats}. */
+/**
+ * Options of {@link relativeError} and {@link relativeErrorStats}.
+ *
+ * @example
+ * ```ts
+ * relativeError(y, expected, { floor: 1e-6 });
+ * ```
+ */
 export interface RelativeErrorOptions {
   /**
    * The smallest denominator: elements with `|expected| < floor` are compared relative to `floor`,
@@ -11,7 +18,14 @@ export interface RelativeErrorOptions {
   floor?: number;
 }
 
-/** Summary of elementwise relative errors; see {@link relativeErrorStats}. */
+/**
+ * Summary of elementwise relative errors; see {@link relativeErrorStats}.
+ *
+ * @example
+ * ```ts
+ * const { median, max, worst } = relativeErrorStats(y, expected);
+ * ```
+ */
 export interface RelativeErrorStats {
   /** The largest relative error ("worst"). */
   max: number;
