@@ -1,6 +1,7 @@
 /**
  * Metrics benchmark (not a test): throughput of the confusion-matrix updates and of HD95 on
- * realistic sizes. Prints a table; timings are medians of `--runs N` (default 7) after a warm-up.
+ * realistic sizes. Prints a table; timings are medians of `--runs N` (default 7) after a warm-up,
+ * as wall-clock and as process CPU time (steadier on a busy machine).
  *
  *   pnpm --filter @unetkit/metrics bench
  *   pnpm --filter @unetkit/metrics bench -- --runs 15
@@ -11,20 +12,28 @@ import { ConfusionMatrix, hausdorff95 } from "../src/index.js";
 const runsArg = process.argv.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 7;
 
-function median(fn: () => void): number {
+function median(fn: () => void): { ms: number; cpuMs: number } {
   fn();
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
+  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  return { ms: mid(wall), cpuMs: mid(cpu) };
+}
+
+function rate(pixels: number, ms: number): string {
+  return `${(pixels / ms / 1e3).toFixed(1)} Mpx/s`;
 }
 
 const rng = new Rng(0);
-const rows: { case: string; ms: number; rate: string }[] = [];
+const rows: { case: string; ms: number; cpuMs: number; cpuRate: string }[] = [];
 
 // Confusion matrix: a batch of 16 masks 256 x 256, 3 and 21 classes.
 for (const c of [3, 21]) {
@@ -42,9 +51,9 @@ for (const c of [3, 21]) {
   for (let i = 0; i < logits.size; i++) logits.data[i] = rng.uniform();
   const cm = new ConfusionMatrix(c, { ignoreIndex: 255 });
   const t1 = median(() => cm.update(pred, truth));
-  rows.push({ case: `update ${n}x${h}x${w}, C=${c}`, ms: t1, rate: `${((size / t1) * 1e-3).toFixed(0)} Mpx/s` });
+  rows.push({ case: `update ${n}x${h}x${w}, C=${c}`, ...t1, cpuRate: rate(size, t1.cpuMs) });
   const t2 = median(() => cm.updateFromLogits(logits, truth));
-  rows.push({ case: `updateFromLogits [${n},${c},${h},${w}]`, ms: t2, rate: `${((size / t2) * 1e-3).toFixed(0)} Mpx/s` });
+  rows.push({ case: `updateFromLogits [${n},${c},${h},${w}]`, ...t2, cpuRate: rate(size, t2.cpuMs) });
 }
 
 // HD95 on one mask: two overlapping discs with ragged edges.
@@ -61,7 +70,7 @@ for (const size of [128, 512]) {
     }
   }
   const t = median(() => hausdorff95(pred, truth, { classIndex: 1 }));
-  rows.push({ case: `hausdorff95 ${size}x${size} (disc)`, ms: t, rate: `${((size * size / t) * 1e-3).toFixed(0)} Mpx/s` });
+  rows.push({ case: `hausdorff95 ${size}x${size} (disc)`, ...t, cpuRate: rate(size * size, t.cpuMs) });
 }
 
-console.table(rows.map((r) => ({ ...r, ms: Number(r.ms.toFixed(3)) })));
+console.table(rows.map((r) => ({ ...r, ms: Number(r.ms.toFixed(2)), cpuMs: Number(r.cpuMs.toFixed(2)) })));
