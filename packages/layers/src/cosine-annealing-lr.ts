@@ -46,6 +46,10 @@ export class CosineAnnealingLR extends LRScheduler {
     return ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lr - this.etaMin) + this.etaMin;
   }
 
+  closedFormLr(epoch: number): number {
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
+  }
+
   protected getOptions(): Record<string, number> {
     return { tMax: this.tMax, etaMin: this.etaMin };
   }

@@ -52,3 +52,4 @@ export { LRScheduler, type LRSchedulerStateDict } from "./lr-scheduler.js";
 export { StepLR, type StepLROptions } from "./step-lr.js";
 export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annealing-lr.js";
 export { LinearLR, type LinearLROptions } from "./linear-lr.js";
+export { SequentialLR, type SequentialLROptions } from "./sequential-lr.js";

@@ -46,6 +46,11 @@ export class LinearLR extends LRScheduler {
     return lr * (1 + d / (this.totalIters * this.startFactor + (e - 1) * d));
   }
 
+  closedFormLr(epoch: number): number {
+    const f = this.startFactor + ((this.endFactor - this.startFactor) * Math.min(this.totalIters, epoch)) / this.totalIters;
+    return this.baseLr * f;
+  }
+
   protected getOptions(): Record<string, number> {
     return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
   }

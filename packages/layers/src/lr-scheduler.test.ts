@@ -8,6 +8,7 @@ import type { LRScheduler } from "./lr-scheduler.js";
 import type { Optimizer } from "./optimizer.js";
 import { Parameter } from "./parameter.js";
 import { SGD } from "./sgd.js";
+import { SequentialLR } from "./sequential-lr.js";
 import { StepLR } from "./step-lr.js";
 import { fixture, maxRelError } from "../test/loss-helpers.js";
 
@@ -117,6 +118,92 @@ describe("LR schedules: state dict and errors", () => {
     const cos = new CosineAnnealingLR(opt, { tMax: 3 });
     expect(() => cos.loadStateDict(step.stateDict())).toThrow("CosineAnnealingLR.loadStateDict: state dict is for StepLR, not CosineAnnealingLR");
     expect(() => step.loadStateDict({ ...step.stateDict(), lastEpoch: -3 })).toThrow(FormatError);
+    expect(() => step.loadStateDict({ ...step.stateDict(), lastEpoch: 1.5 })).toThrow(/bad lastEpoch/);
     expect(() => step.loadStateDict({ ...step.stateDict(), options: { stepSize: 0 } })).toThrow(/bad options/);
+  });
+});
+
+describe("SequentialLR and chained schedules", () => {
+  it("warmup then cosine, and three stages, match torch's SequentialLR", () => {
+    for (const [name, build] of [
+      [
+        "sequential_warmup_cosine",
+        (o: Optimizer) =>
+          new SequentialLR(o, {
+            schedulers: [new LinearLR(o, { startFactor: 0.1, totalIters: 3 }), new CosineAnnealingLR(o, { tMax: 7, etaMin: 1e-3 })],
+            milestones: [3],
+          }),
+      ],
+      [
+        "sequential_three",
+        (o: Optimizer) =>
+          new SequentialLR(o, {
+            schedulers: [
+              new LinearLR(o, { startFactor: 0.5, totalIters: 2 }),
+              new StepLR(o, { stepSize: 2, gamma: 0.5 }),
+              new CosineAnnealingLR(o, { tMax: 4 }),
+            ],
+            milestones: [2, 5],
+          }),
+      ],
+    ] as const) {
+      const want = fx.tensors[name];
+      const opt = sgd();
+      const got = sequence(opt, build(opt), want.size - 1);
+      expect(maxRelError(new Tensor("float64", [got.length], Float64Array.from(got)), want), name).toBeLessThan(1e-14);
+    }
+  });
+
+  it("two schedules stepped together match torch (ChainedScheduler behaviour)", () => {
+    const want = fx.tensors.chained_warmup_cosine;
+    const opt = sgd();
+    const warm = new LinearLR(opt, { startFactor: 0.2, totalIters: 3 });
+    const cos = new CosineAnnealingLR(opt, { tMax: 8, etaMin: 0.001 });
+    const got = [opt.lr];
+    for (let e = 0; e < want.size - 1; e++) {
+      opt.step();
+      warm.step();
+      cos.step();
+      got.push(opt.lr);
+    }
+    expect(maxRelError(new Tensor("float64", [got.length], Float64Array.from(got)), want)).toBeLessThan(1e-14);
+  });
+
+  it("stepTo uses the closed form, and a SequentialLR round trip continues identically", () => {
+    const opt = sgd();
+    const cos = new CosineAnnealingLR(opt, { tMax: 10, etaMin: 0.01 });
+    cos.stepTo(5);
+    expect(opt.lr).toBeCloseTo(0.01 + (0.09 * (1 + Math.cos(Math.PI / 2))) / 2, 15);
+    expect(() => cos.stepTo(-1)).toThrow(ArgumentError);
+
+    const make = (o: Optimizer) =>
+      new SequentialLR(o, {
+        schedulers: [new LinearLR(o, { startFactor: 0.1, totalIters: 3 }), new CosineAnnealingLR(o, { tMax: 7 })],
+        milestones: [3],
+      });
+    const optA = sgd();
+    const a = make(optA);
+    sequence(optA, a, 2);
+    const saved = [optA.stateDict(), a.stateDict()] as const;
+    const rest = sequence(optA, a, 8);
+    const optB = sgd(0.3);
+    const b = make(optB);
+    optB.loadStateDict(saved[0]);
+    b.loadStateDict(saved[1]);
+    expect(sequence(optB, b, 8)).toEqual(rest);
+    const plain = new StepLR(sgd(), { stepSize: 2 });
+    expect(() => plain.loadStateDict({ ...plain.stateDict(), children: [] })).toThrow(FormatError);
+  });
+
+  it("refuses bad milestones and foreign schedulers", () => {
+    const opt = sgd();
+    const w = new LinearLR(opt);
+    const c = new CosineAnnealingLR(opt, { tMax: 5 });
+    expect(() => new SequentialLR(opt, { schedulers: [w, c], milestones: [] })).toThrow(/milestones must list 1 epoch/);
+    expect(() => new SequentialLR(opt, { schedulers: [w, c], milestones: [0] })).toThrow(/increasing positive integers/);
+    expect(() => new SequentialLR(opt, { schedulers: [], milestones: [] })).toThrow(/non-empty/);
+    const other = new StepLR(sgd(), { stepSize: 1 });
+    expect(() => new SequentialLR(opt, { schedulers: [w, other], milestones: [2] })).toThrow(/another optimizer/);
+    expect(() => new SequentialLR(opt, { schedulers: [w, c], milestones: [2] }).closedFormLr()).toThrow(/no closed form/);
   });
 });

@@ -7,16 +7,19 @@ export interface LRSchedulerStateDict {
   readonly format: "unetkit.lr-scheduler";
   /** Format version (1). */
   readonly version: 1;
-  /** The scheduler class (`"StepLR"`, `"CosineAnnealingLR"`, `"LinearLR"`). */
+  /** The scheduler class (`"StepLR"`, `"CosineAnnealingLR"`, `"LinearLR"`, `"SequentialLR"`). */
   readonly type: string;
-  /** Number of `step()` calls so far (PyTorch's `last_epoch`). */
+  /** Number of `step()` calls so far (PyTorch's `last_epoch`; -1 for a schedule in a
+   * {@link SequentialLR} that has not started yet). */
   readonly lastEpoch: number;
   /** The base learning rate (the optimizer's `initialLr`). */
   readonly baseLr: number;
   /** The lr set by the last step. */
   readonly lastLr: number;
   /** The scheduler's options. */
-  readonly options: Readonly<Record<string, number>>;
+  readonly options: Readonly<Record<string, number | readonly number[]>>;
+  /** The states of the wrapped schedulers ({@link SequentialLR} only). */
+  readonly children?: readonly LRSchedulerStateDict[];
 }
 
 /**
@@ -38,11 +41,12 @@ export interface LRSchedulerStateDict {
 export abstract class LRScheduler {
   /** The optimizer whose `lr` this schedule sets. */
   readonly optimizer: Optimizer;
-  /** Number of `step()` calls so far (0 after construction). */
+  /** Number of `step()` calls so far (0 after construction; PyTorch's `last_epoch`). */
   lastEpoch = -1;
   /** The base learning rate. */
   baseLr: number;
-  private lastLr = 0;
+  /** The lr set by the last step. */
+  protected lastLr = 0;
 
   constructor(optimizer: Optimizer) {
     if (!(optimizer instanceof Optimizer)) throw new ArgumentError(this.type, "optimizer must be an Optimizer");
@@ -59,8 +63,14 @@ export abstract class LRScheduler {
   /** The lr for `this.lastEpoch`, given the optimizer's current lr (PyTorch's `get_lr`). */
   protected abstract computeLr(): number;
 
-  /** The options as plain numbers (for the state dict). */
-  protected abstract getOptions(): Record<string, number>;
+  /**
+   * The lr at `epoch` by the closed-form formula from the base lr (PyTorch's
+   * `_get_closed_form_lr`).
+   */
+  abstract closedFormLr(epoch: number): number;
+
+  /** The options as plain values (for the state dict). */
+  protected abstract getOptions(): Record<string, number | readonly number[]>;
 
   /** Validates and applies options from a state dict. */
   protected abstract setOptions(o: Readonly<Record<string, unknown>>): void;
@@ -74,6 +84,25 @@ export abstract class LRScheduler {
   step(): void {
     this.lastEpoch++;
     const lr = this.computeLr();
+    this.optimizer.lr = lr;
+    this.lastLr = lr;
+  }
+
+  /**
+   * Jumps to `epoch` and sets the optimizer's lr by the closed form (PyTorch's `step(epoch)`;
+   * {@link SequentialLR} uses it to start each schedule at epoch 0).
+   *
+   * @example
+   * ```ts
+   * sched.stepTo(0); // restart the schedule from the base lr
+   * ```
+   */
+  stepTo(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) {
+      throw new ArgumentError(this.type, `epoch must be a non-negative integer (got ${String(epoch)})`);
+    }
+    this.lastEpoch = epoch;
+    const lr = this.closedFormLr(epoch);
     this.optimizer.lr = lr;
     this.lastLr = lr;
   }
@@ -110,19 +139,31 @@ export abstract class LRScheduler {
       throw new FormatError(op, "not an LR scheduler state dict (version 1)");
     }
     if (sd.type !== this.type) throw new FormatError(op, `state dict is for ${String(sd.type)}, not ${this.type}`);
-    if (!Number.isSafeInteger(sd.lastEpoch) || sd.lastEpoch < 0) throw new FormatError(op, `bad lastEpoch ${String(sd.lastEpoch)}`);
+    if (!Number.isSafeInteger(sd.lastEpoch) || sd.lastEpoch < -1) throw new FormatError(op, `bad lastEpoch ${String(sd.lastEpoch)}`);
     for (const k of ["baseLr", "lastLr"] as const) {
       if (typeof sd[k] !== "number" || !Number.isFinite(sd[k]) || sd[k] < 0) throw new FormatError(op, `bad ${k} ${String(sd[k])}`);
     }
     if (sd.options === null || typeof sd.options !== "object") throw new FormatError(op, "options missing");
+    const previous = this.getOptions();
     try {
       this.setOptions(sd.options);
     } catch (e) {
       throw new FormatError(op, `bad options: ${(e as Error).message}`);
     }
+    try {
+      this.loadChildren(sd.children, op);
+    } catch (e) {
+      this.setOptions(previous);
+      throw e;
+    }
     this.lastEpoch = sd.lastEpoch;
     this.baseLr = sd.baseLr;
     this.lastLr = sd.lastLr;
+  }
+
+  /** Validates the wrapped schedulers' states (none for a plain schedule). */
+  protected loadChildren(children: readonly LRSchedulerStateDict[] | undefined, op: string): void {
+    if (children !== undefined) throw new FormatError(op, `${this.type} has no wrapped schedulers`);
   }
 }
 

@@ -40,6 +40,10 @@ export class StepLR extends LRScheduler {
     return lr * this.gamma;
   }
 
+  closedFormLr(epoch: number): number {
+    return this.baseLr * Math.pow(this.gamma, Math.floor(epoch / this.stepSize));
+  }
+
   protected getOptions(): Record<string, number> {
     return { stepSize: this.stepSize, gamma: this.gamma };
   }
