@@ -224,6 +224,10 @@ describe("ConfusionMatrix", () => {
     expect(() => cm.update({ shape, data: badPred.map((v, i) => (i === 0 ? 9 : Math.abs(v))) }, { shape, data: ignoredTruth })).toThrow(
       "prediction label 9 at [0,0,0]",
     );
+    // a plain-array prediction against a shaped truth: positions are given in the truth's shape
+    expect(() => cm.update(Int32Array.of(0, 1, 2, 0, 1, 2, 0, 5), { shape, data: ok })).toThrow(
+      "prediction label 5 at [1,1,1] of [2,2,2]",
+    );
     expect(cm.total).toBe(0); // every failed update left the matrix unchanged
   });
 

@@ -229,7 +229,7 @@ export class ConfusionMatrix implements ConfusionCounts {
     const p = resolveMask(op, "prediction", prediction);
     const t = resolveMask(op, "truth", truth);
     checkSameMaskShape(op, "prediction", p, "truth", t);
-    this.accumulate(op, p.data, t, p.shape);
+    this.accumulate(op, p.data, t, p.shaped ? p.shape : t.shape);
     return this;
   }
 
