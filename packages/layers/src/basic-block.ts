@@ -50,13 +50,19 @@ export function addInto(a: Tensor, b: Tensor): Tensor {
 export class BasicBlock extends Layer {
   /** torchvision's `expansion` of a basic block. */
   static readonly expansion = 1;
+  /** 3x3 convolution `in -> out` carrying the stride. */
   readonly conv1: Conv2D;
+  /** BatchNorm after `conv1`. */
   readonly bn1: BatchNorm2D;
+  /** 3x3 convolution `out -> out`. */
   readonly conv2: Conv2D;
+  /** BatchNorm after `conv2`. */
   readonly bn2: BatchNorm2D;
   /** The projection shortcut, or null (identity shortcut, or a plain block). */
   readonly downsample: Sequential | null;
+  /** True when the block has no shortcut. */
   readonly plain: boolean;
+  /** Parameter dtype; inputs must match. */
   readonly dtype: DType;
 
   constructor(inChannels: number, outChannels: number, options: BasicBlockOptions = {}) {

@@ -97,11 +97,17 @@ export function batchNormStatistics(x: Tensor): { mean: Float64Array; variance: 
  * ```
  */
 export class BatchNorm2D extends Layer {
+  /** Channels C. */
   readonly numFeatures: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Running-average weight of a new batch (null: cumulative average). */
   readonly momentum: number | null;
+  /** Whether `weight` and `bias` exist. */
   readonly affine: boolean;
+  /** Whether running statistics exist and are used in eval mode. */
   readonly trackRunningStats: boolean;
+  /** Parameter dtype; inputs must match. */
   readonly dtype: DType;
   /** Scale `[C]` (init 1), or null when not affine. */
   readonly weight: Parameter | null;

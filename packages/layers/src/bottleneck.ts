@@ -41,16 +41,25 @@ export interface BottleneckOptions {
  * ```
  */
 export class Bottleneck extends Layer {
+  /** 1x1 convolution `in -> width`. */
   readonly conv1: Conv2D;
+  /** BatchNorm after `conv1`. */
   readonly bn1: BatchNorm2D;
+  /** 3x3 convolution `width -> width` carrying the stride. */
   readonly conv2: Conv2D;
+  /** BatchNorm after `conv2`. */
   readonly bn2: BatchNorm2D;
+  /** 1x1 convolution `width -> width * expansion`. */
   readonly conv3: Conv2D;
+  /** BatchNorm after `conv3`. */
   readonly bn3: BatchNorm2D;
   /** The projection shortcut, or null (identity shortcut, or a plain block). */
   readonly downsample: Sequential | null;
+  /** Output channels per unit of width. */
   readonly expansion: number;
+  /** True when the block has no shortcut. */
   readonly plain: boolean;
+  /** Parameter dtype; inputs must match. */
   readonly dtype: DType;
 
   constructor(inChannels: number, width: number, options: BottleneckOptions = {}) {

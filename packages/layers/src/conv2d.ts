@@ -409,12 +409,19 @@ export class Conv2D extends Layer {
   readonly weight: Parameter;
   /** Bias `[out]`, or null with `bias: false`. */
   readonly bias: Parameter | null;
+  /** Input channels. */
   readonly inChannels: number;
+  /** Output channels. */
   readonly outChannels: number;
+  /** Kernel `[kh, kw]`. */
   readonly kernelSize: [number, number];
+  /** Stride `[sh, sw]`. */
   readonly stride: [number, number];
+  /** Zero padding `[ph, pw]` on both sides. */
   readonly padding: [number, number];
+  /** Dilation `[dh, dw]`. */
   readonly dilation: [number, number];
+  /** Parameter dtype; inputs must match. */
   readonly dtype: DType;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2DOptions = {}) {

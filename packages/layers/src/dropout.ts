@@ -26,6 +26,7 @@ export interface DropoutOptions {
  * ```
  */
 export class Dropout extends Layer {
+  /** Probability of zeroing an element in training mode. */
   readonly p: number;
   private readonly rng: Rng | undefined;
 

@@ -14,7 +14,9 @@ import { Layer } from "./module.js";
  * ```
  */
 export class Flatten extends Layer {
+  /** First merged dimension (negative counts from the end). */
   readonly startDim: number;
+  /** Last merged dimension (negative counts from the end). */
   readonly endDim: number;
 
   constructor(startDim = 1, endDim = -1) {

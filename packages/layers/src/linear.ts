@@ -32,8 +32,11 @@ export class Linear extends Layer {
   readonly weight: Parameter;
   /** Bias `[out]`, or null with `bias: false`. */
   readonly bias: Parameter | null;
+  /** Input features (last input dimension). */
   readonly inFeatures: number;
+  /** Output features. */
   readonly outFeatures: number;
+  /** Parameter dtype; inputs must match. */
   readonly dtype: DType;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
