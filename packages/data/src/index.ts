@@ -55,3 +55,4 @@ export {
   DEFAULT_MASK_PALETTE,
   type PngData,
 } from "./png-data.js";
+export { takeSamples, stratifiedIndices, splitIndices } from "./subset.js";
