@@ -287,3 +287,13 @@ describe("PyTorch golden fixtures (nn.ConvTranspose2d, float32)", () => {
     });
   }
 });
+
+describe("transposed convolution errors from the layer", () => {
+  it("name the layer, not the pure function", () => {
+    const layer = new TransposedConv2D(1, 1, 3, { padding: 2 });
+    expect(() => layer.forward(new Tensor("float32", [1, 1, 1, 1]))).toThrow(/^TransposedConv2D: output size \[-1,-1\] is below 1/);
+    expect(() => transposedConv2dForward(new Tensor("float32", [1, 1, 2, 2]), new Tensor("float32", [1, 1, 2, 2]), null, { strides: 2 } as never)).toThrow(
+      /transposedConv2dForward: unknown option "strides"/,
+    );
+  });
+});

@@ -41,6 +41,8 @@ export interface TransposedConv2dOptions {
   padding?: Size2;
   outputPadding?: Size2;
   dilation?: Size2;
+  /** The name errors start with (default: the function's name); the layer passes `"TransposedConv2D"`. */
+  op?: string;
 }
 
 /** Options of {@link transposedConv2dBackwardWeight}: window options plus where to accumulate. */
@@ -72,6 +74,7 @@ function pairOf(op: string, what: string, value: unknown, dflt: number, min: num
 
 function windowOf(op: string, options: TransposedConv2dOptions): Window {
   if (options === null || typeof options !== "object") throw new ArgumentError(op, "options must be an object");
+  checkKeys(op, options, ["stride", "padding", "outputPadding", "dilation", "op"]);
   const w: Window = {
     stride: pairOf(op, "stride", options.stride, 1, 1),
     padding: pairOf(op, "padding", options.padding, 0, 0),
@@ -233,7 +236,7 @@ export function transposedConv2dForward(
   bias: Tensor | null,
   options: TransposedConv2dOptions = {},
 ): Tensor {
-  const op = "transposedConv2dForward";
+  const op = options.op ?? "transposedConv2dForward";
   checkRank(op, "input", x, 4);
   checkWeight(op, weight, x.dtype);
   const p = plan(op, x.shape, weight.shape, windowOf(op, options));
@@ -295,7 +298,7 @@ export function transposedConv2dBackwardData(
   inputShape: Shape,
   options: TransposedConv2dOptions = {},
 ): Tensor {
-  const op = "transposedConv2dBackwardData";
+  const op = options.op ?? "transposedConv2dBackwardData";
   checkRank(op, "output gradient", dy, 4);
   checkWeight(op, weight, dy.dtype);
   checkShape4(op, "inputShape", inputShape);
@@ -365,7 +368,7 @@ export function transposedConv2dBackwardWeight(
   weightShape: Shape,
   options: TransposedConv2dWeightGradOptions = {},
 ): Tensor {
-  const op = "transposedConv2dBackwardWeight";
+  const op = options.op ?? "transposedConv2dBackwardWeight";
   checkRank(op, "output gradient", dy, 4);
   checkRank(op, "input", x, 4);
   if (dy.dtype !== x.dtype) throw new ArgumentError(op, `output gradient is ${dy.dtype} but the input is ${x.dtype}`);
@@ -492,7 +495,12 @@ export class TransposedConv2D extends Layer {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = pairOf(op, "kernelSize", kernelSize, 1, 1);
-    const win = windowOf(op, options);
+    const win = windowOf(op, {
+      stride: options.stride,
+      padding: options.padding,
+      outputPadding: options.outputPadding,
+      dilation: options.dilation,
+    });
     this.stride = win.stride;
     this.padding = win.padding;
     this.outputPadding = win.outputPadding;
@@ -516,9 +524,15 @@ export class TransposedConv2D extends Layer {
     }
   }
 
-  /** The window options (stride, padding, outputPadding, dilation) as pairs. */
+  /** The window options (stride, padding, outputPadding, dilation) as pairs, and the op name. */
   windowOptions(): Required<TransposedConv2dOptions> {
-    return { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, dilation: this.dilation };
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      op: "TransposedConv2D",
+    };
   }
 
   /**
