@@ -113,6 +113,7 @@ export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, op
   checkSameDType(op, "weight", weight, x.dtype);
   checkInputChannels(op, x.shape, weight.shape);
   const cout = weight.shape[0];
+  if (bias === undefined) bias = null; // tolerate a missing argument from JavaScript callers
   if (bias !== null) {
     if (!(bias instanceof Tensor) || bias.rank !== 1 || bias.shape[0] !== cout) {
       throw new ShapeError(
