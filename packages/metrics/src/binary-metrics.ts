@@ -2,7 +2,14 @@ import { ArgumentError, ShapeError, Tensor, formatShape } from "@unetkit/tensor"
 import { formatPosition, resolveMask, type MaskInput } from "./label-mask.js";
 import { absentValue, type ScoreOptions } from "./scores.js";
 
-/** Counts of a binary (foreground vs background) prediction. */
+/**
+ * Counts of a binary (foreground vs background) prediction.
+ *
+ * @example
+ * ```ts
+ * const counts: BinaryCounts = { tp: 3, fp: 1, fn: 2, tn: 10 };
+ * ```
+ */
 export interface BinaryCounts {
   /** Predicted 1, truth 1. */
   tp: number;
@@ -14,7 +21,14 @@ export interface BinaryCounts {
   tn: number;
 }
 
-/** Binary counts and the scores made from them; see {@link binaryScores}. */
+/**
+ * Binary counts and the scores made from them; see {@link binaryScores}.
+ *
+ * @example
+ * ```ts
+ * const { iou, dice, tp } = binaryMetrics(probs, truth);
+ * ```
+ */
 export interface BinaryScores extends BinaryCounts {
   /** `tp / (tp + fp)`. */
   precision: number;
@@ -30,7 +44,14 @@ export interface BinaryScores extends BinaryCounts {
   accuracy: number;
 }
 
-/** Options of {@link binaryMetrics}. */
+/**
+ * Options of {@link binaryMetrics}.
+ *
+ * @example
+ * ```ts
+ * binaryMetrics(logits, truth, { fromLogits: true, threshold: 0.3, ignoreIndex: 255 });
+ * ```
+ */
 export interface BinaryMetricsOptions extends ScoreOptions {
   /** A pixel is predicted positive when its probability is strictly above this. Default 0.5. */
   threshold?: number;

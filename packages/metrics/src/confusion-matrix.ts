@@ -21,7 +21,14 @@ import {
   type SegmentationScores,
 } from "./scores.js";
 
-/** Options of {@link ConfusionMatrix}. */
+/**
+ * Options of {@link ConfusionMatrix}.
+ *
+ * @example
+ * ```ts
+ * new ConfusionMatrix(21, { ignoreIndex: 255 }); // Pascal VOC's void label
+ * ```
+ */
 export interface ConfusionMatrixOptions {
   /**
    * A truth label whose pixels are skipped (not counted anywhere), e.g. 255 for "void" or -100 as

@@ -6,7 +6,14 @@ import {
 } from "./distance-transform.js";
 import { resolveMask, type MaskInput } from "./label-mask.js";
 
-/** Options of {@link hausdorffDistance} and {@link hausdorff95}. */
+/**
+ * Options of {@link hausdorffDistance} and {@link hausdorff95}.
+ *
+ * @example
+ * ```ts
+ * hausdorff95(pred, truth, { classIndex: 2, spacing: [0.8, 0.8], combine: "max" });
+ * ```
+ */
 export interface HausdorffOptions {
   /** The class whose region is compared: pixels equal to it are foreground. Required. */
   classIndex: number;

@@ -21,6 +21,11 @@ export interface LabelMask {
 /**
  * What the metric functions accept as a mask: a {@link LabelMask}, or a plain `Int32Array`, which
  * is taken as a flat mask of shape `[data.length]` (shape checks then compare lengths only).
+ *
+ * @example
+ * ```ts
+ * cm.update(Int32Array.of(0, 1), { shape: [1, 2], data: Int32Array.of(0, 0) });
+ * ```
  */
 export type MaskInput = LabelMask | Int32Array;
 

@@ -19,7 +19,14 @@ import { ArgumentError } from "@unetkit/tensor";
  */
 export type AbsentPolicy = "exclude" | "one" | "zero";
 
-/** Options of the score functions. */
+/**
+ * Options of the score functions.
+ *
+ * @example
+ * ```ts
+ * iou(cm, { absent: "zero" });
+ * ```
+ */
 export interface ScoreOptions {
   /** How a class absent from both prediction and truth is scored; see {@link AbsentPolicy}. */
   absent?: AbsentPolicy;
@@ -29,6 +36,11 @@ export interface ScoreOptions {
  * Anything holding a square confusion matrix: rows are the true class, columns the predicted
  * class, row-major (`matrix[t * numClasses + p]` counts pixels of class `t` predicted as `p`).
  * {@link ConfusionMatrix} is one.
+ *
+ * @example
+ * ```ts
+ * meanIoU({ numClasses: 2, matrix: Float64Array.of(3, 0, 1, 4) }); // 0.775
+ * ```
  */
 export interface ConfusionCounts {
   readonly numClasses: number;
@@ -39,6 +51,11 @@ export interface ConfusionCounts {
 /**
  * Per-class true positives, false positives, false negatives and true negatives, each a
  * `Float64Array` of length `numClasses`, read off a confusion matrix (one class against the rest).
+ *
+ * @example
+ * ```ts
+ * const { tp, fp, fn, tn } = classCounts(cm);
+ * ```
  */
 export interface ClassCounts {
   tp: Float64Array;
@@ -266,7 +283,14 @@ export function meanDice(cm: ConfusionCounts, options: ScoreOptions = {}): numbe
   return nanMean(dice(cm, options));
 }
 
-/** Every score of a confusion matrix at once; see {@link segmentationScores}. */
+/**
+ * Every score of a confusion matrix at once; see {@link segmentationScores}.
+ *
+ * @example
+ * ```ts
+ * const { meanIoU, iou } = segmentationScores(cm);
+ * ```
+ */
 export interface SegmentationScores {
   pixelAccuracy: number;
   meanIoU: number;
