@@ -5,12 +5,13 @@ import { ArgumentError } from "@unetkit/tensor";
  * true positive, false positive or false negative: the score is 0/0):
  *
  * - `"exclude"` (default): the per-class score is `NaN` and the class is left out of the mean, as
- *   torchmetrics' macro averages do (its `JaccardIndex` gives such classes zero weight) and as the
- *   seed notebook's `iou_score` does (it skips classes whose union is empty).
+ *   torchmetrics 1.x macro averages do (`JaccardIndex`, `F1Score`, ... give classes with
+ *   `tp + fp + fn == 0` zero weight) and as the seed notebook's `iou_score` does (it skips classes
+ *   whose union is empty).
  * - `"one"`: the class scores 1 (nothing to find, nothing wrongly found), as
- *   segmentation_models_pytorch's default `zero_division=1` and torchmetrics' old
- *   `absent_score=1`.
- * - `"zero"`: the class scores 0.
+ *   segmentation_models_pytorch's metrics with their default `zero_division=1`.
+ * - `"zero"`: the class scores 0 and pulls the mean down, as torchmetrics 0.x's `JaccardIndex`
+ *   with its default `absent_score=0`.
  *
  * @example
  * ```ts
