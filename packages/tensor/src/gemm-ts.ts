@@ -47,33 +47,47 @@ function ensure(buf: Float64Array, size: number): Float64Array {
  */
 export function checkGemmArgs(op: string, g: GemmArgs): void {
   const { transA, transB, m, n, k, lda, ldb, ldc, a, b, c, aOffset, bOffset, cOffset } = g;
-  const dims = `m=${m}, n=${n}, k=${k}`;
-  for (const [name, v] of [["m", m], ["n", n], ["k", k], ["aOffset", aOffset], ["bOffset", bOffset], ["cOffset", cOffset]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new ArgumentError(op, `${name} must be a non-negative integer (got ${v}; ${dims})`);
+  // plain comparisons first, so a valid call allocates nothing
+  if (!isCount(m) || !isCount(n) || !isCount(k) || !isCount(aOffset) || !isCount(bOffset) || !isCount(cOffset)) {
+    const bad = ([["m", m], ["n", n], ["k", k], ["aOffset", aOffset], ["bOffset", bOffset], ["cOffset", cOffset]] as const).find(
+      ([, v]) => !isCount(v),
+    )!;
+    throw new ArgumentError(op, `${bad[0]} must be a non-negative integer (got ${bad[1]}; m=${m}, n=${n}, k=${k})`);
   }
   if (typeof g.alpha !== "number" || typeof g.beta !== "number") {
     throw new ArgumentError(op, `alpha and beta must be numbers (got ${String(g.alpha)}, ${String(g.beta)})`);
   }
-  const ok = (x: unknown) => x instanceof Float32Array || x instanceof Float64Array;
-  if (!ok(a) || !ok(b) || !ok(c)) throw new ArgumentError(op, "a, b and c must be Float32Array or Float64Array");
+  if (!isFloatArray(a) || !isFloatArray(b) || !isFloatArray(c)) {
+    throw new ArgumentError(op, "a, b and c must be Float32Array or Float64Array");
+  }
   if (a.constructor !== c.constructor || b.constructor !== c.constructor) {
     throw new ArgumentError(op, `a, b and c must have one dtype (got ${a.constructor.name}, ${b.constructor.name}, ${c.constructor.name})`);
   }
-  // op(A) is m x k: stored rows x cols
-  const check = (name: string, arr: TypedArray, off: number, ld: number, rows: number, cols: number) => {
-    if (!Number.isInteger(ld) || ld < Math.max(1, cols)) {
-      throw new ArgumentError(op, `ld${name} = ${ld} must be an integer >= ${Math.max(1, cols)} (${name} stored ${rows}x${cols}; ${dims})`);
-    }
-    if (rows > 0 && cols > 0 && off + (rows - 1) * ld + cols > arr.length) {
-      throw new ArgumentError(
-        op,
-        `${name} stored ${rows}x${cols} with ld${name} ${ld} from offset ${off} needs ${off + (rows - 1) * ld + cols} elements, array has ${arr.length} (${dims})`,
-      );
-    }
-  };
-  check("a", a, aOffset, lda, transA ? k : m, transA ? m : k);
-  check("b", b, bOffset, ldb, transB ? n : k, transB ? k : n);
-  check("c", c, cOffset, ldc, m, n);
+  checkMatrix(op, "a", a, aOffset, lda, transA ? k : m, transA ? m : k, m, n, k);
+  checkMatrix(op, "b", b, bOffset, ldb, transB ? n : k, transB ? k : n, m, n, k);
+  checkMatrix(op, "c", c, cOffset, ldc, m, n, m, n, k);
+}
+
+function isCount(v: number): boolean {
+  return Number.isInteger(v) && v >= 0;
+}
+
+function isFloatArray(x: unknown): x is TypedArray {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}
+
+/** A matrix stored `rows x cols` with leading dimension `ld` from `off` must fit in `arr`. */
+function checkMatrix(op: string, name: string, arr: TypedArray, off: number, ld: number, rows: number, cols: number, m: number, n: number, k: number): void {
+  const minLd = cols > 1 ? cols : 1;
+  if (!Number.isInteger(ld) || ld < minLd) {
+    throw new ArgumentError(op, `ld${name} = ${ld} must be an integer >= ${minLd} (${name} stored ${rows}x${cols}; m=${m}, n=${n}, k=${k})`);
+  }
+  if (rows > 0 && cols > 0 && off + (rows - 1) * ld + cols > arr.length) {
+    throw new ArgumentError(
+      op,
+      `${name} stored ${rows}x${cols} with ld${name} ${ld} from offset ${off} needs ${off + (rows - 1) * ld + cols} elements, array has ${arr.length} (m=${m}, n=${n}, k=${k})`,
+    );
+  }
 }
 
 /** C = beta * C on the m x n block (beta 0 writes zeros, ignoring NaN in C). */
