@@ -9,7 +9,7 @@ import {
 } from "@unetkit/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { caseArb, naiveIm2col, optionsOf, randomTensor } from "../test/reference.js";
+import { caseArb, naiveCol2imAccumulate, naiveIm2col, optionsOf, randomTensor } from "../test/reference.js";
 import { col2imAccumulateImage, col2imAccumulateTs, convGeometry, im2col, im2colImage, im2colTs } from "./index.js";
 
 describe("im2colImage / col2imAccumulateImage", () => {
@@ -40,6 +40,24 @@ describe("im2colImage / col2imAccumulateImage", () => {
         expect(image.subarray(io, io + x.size)).toEqual(expected);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("col2imAccumulateTs equals a plain scatter-add in (c, i, j, oy, ox) order bit for bit", () => {
+    fc.assert(
+      fc.property(caseArb({ maxBatch: 1 }), (c) => {
+        const rng = new Rng(c.seed);
+        const g = convGeometry("test", c.shape, optionsOf(c));
+        const Ctor = c.dtype === "float32" ? Float32Array : Float64Array;
+        const cols = randomTensor([g.channels * g.kernelH * g.kernelW * g.outH * g.outW], c.dtype, rng).data;
+        const start = randomTensor([g.channels * g.height * g.width], c.dtype, rng).data;
+        const expected = Ctor.from(start);
+        naiveCol2imAccumulate(cols, expected, g);
+        const actual = Ctor.from(start);
+        col2imAccumulateTs({ geometry: g, image: actual, imageOffset: 0, cols, colsOffset: 0 });
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -148,3 +148,20 @@ export function maxScaledError(actual: ArrayLike<number>, expected: ArrayLike<nu
 }
 
 export const tolerance = (dtype: DType) => (dtype === "float64" ? 1e-12 : 1e-5);
+
+/**
+ * col2im by the definition: scatter-add each column-matrix entry into a typed array of the image's
+ * dtype in (c, i, j, oy, ox) order, so float32 sums are rounded after each addition.
+ */
+export function naiveCol2imAccumulate(cols: ArrayLike<number>, image: Float32Array | Float64Array, g: ConvGeometry): void {
+  const { channels: C, height: H, width: W, kernelH: kh, kernelW: kw, outH, outW } = g;
+  let k = 0;
+  for (let c = 0; c < C; c++)
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++)
+        for (let oy = 0; oy < outH; oy++)
+          for (let ox = 0; ox < outW; ox++, k++) {
+            const p = source(g, i, j, oy, ox);
+            if (p) image[(c * H + p[0]) * W + p[1]] += cols[k];
+          }
+}
