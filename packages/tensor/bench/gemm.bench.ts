@@ -248,6 +248,7 @@ export function main(argv: string[]): void {
       return b;
     });
   }
+  backends = backends.filter((b, i) => backends.findIndex((o) => o.name === b.name) === i);
   const timed = backends.filter((b) => b !== naiveBackend);
   const shapes = defaultShapes(!opts.quick);
   console.log(`GEMM benchmark: node ${process.version}, ${opts.runs} timed runs per cell (median), backends ${backends.map((b) => b.name).join(", ")}`);
