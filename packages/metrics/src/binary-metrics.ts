@@ -105,7 +105,9 @@ export function binaryScores(counts: BinaryCounts, options: ScoreOptions = {}): 
  * `fromLogits: true`), `truth` holds 0/1 labels. A pixel is positive when its probability is
  * strictly above `threshold` (default 0.5), as torchmetrics' binary metrics do. Shapes: `scores`
  * has the shape of `truth`, or `[N, 1, ...]` against truth `[N, ...]` (the singleton channel of a
- * one-channel head). Returns the counts and {@link binaryScores}.
+ * one-channel head). Returns the counts and {@link binaryScores}. With `fromLogits` the sigmoid is
+ * evaluated in float64, so a float32 logit within about 1e-7 of `logit(threshold)` can land on the
+ * other side than PyTorch's float32 `sigmoid(x) > threshold`.
  *
  * Throws `ArgumentError` for a truth label other than 0, 1 or `ignoreIndex` (naming it and its
  * position), a NaN score, or a probability outside [0, 1] without `fromLogits`.
