@@ -12,6 +12,11 @@ import { checkGrad, checkImage, checkKeys } from "./internal.js";
 /**
  * Linear-interpolation table along one axis: output position `o` reads input positions `i0[o]` and
  * `i1[o]` with weights `w0[o]` and `w1[o]` (`w0 + w1 = 1`).
+ *
+ * @example
+ * ```ts
+ * const { i0, i1, w0, w1 } = linearTable(3, 5, true); // i0 [0,0,1,1,2], w1 [0,0.5,0,0.5,0]
+ * ```
  */
 export interface LinearTable {
   i0: Int32Array;
@@ -97,7 +102,15 @@ export interface BilinearUpsampleOptions extends InterpolateSizeOptions {
   alignCorners?: boolean;
 }
 
-/** A resolved bilinear upsampling: geometry and the row and column tables. */
+/**
+ * A resolved bilinear upsampling: geometry and the row and column tables.
+ *
+ * @example
+ * ```ts
+ * const plan = bilinearPlan([8, 64, 16, 16], "float32", { scaleFactor: 2 });
+ * plan.rows.i0.length; // 32 (one entry per output row)
+ * ```
+ */
 export interface BilinearPlan {
   geometry: InterpolateGeometry;
   alignCorners: boolean;

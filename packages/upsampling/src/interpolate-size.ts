@@ -27,6 +27,12 @@ export interface InterpolateSizeOptions {
  * The resolved geometry of one upsampling call: output size per axis and the scale PyTorch's
  * kernels receive per axis (the user's `scaleFactor`, or `undefined` when the size was given or
  * recomputed, in which case kernels use `input / output`).
+ *
+ * @example
+ * ```ts
+ * bilinearPlan([1, 1, 4, 6], "float32", { scaleFactor: 1.5 }).geometry;
+ * // { inH: 4, inW: 6, outH: 6, outW: 9, scaleH: 1.5, scaleW: 1.5 }
+ * ```
  */
 export interface InterpolateGeometry {
   inH: number;
@@ -37,7 +43,14 @@ export interface InterpolateGeometry {
   scaleW: number | undefined;
 }
 
-/** Validated, normalised size options (what a layer keeps). */
+/**
+ * Validated, normalised size options (what a layer keeps), pairs per axis.
+ *
+ * @example
+ * ```ts
+ * new NearestUpsample({ scaleFactor: 2 }).options; // { size: undefined, scaleFactor: [2, 2], recomputeScaleFactor: false }
+ * ```
+ */
 export interface NormalizedSizeOptions {
   size: [number, number] | undefined;
   scaleFactor: [number, number] | undefined;

@@ -17,7 +17,14 @@ import {
 } from "@unetkit/tensor";
 import { checkGrad, checkKeys } from "./internal.js";
 
-/** A size given as one number for both axes or as a `[height, width]` pair. */
+/**
+ * A size given as one number for both axes or as a `[height, width]` pair.
+ *
+ * @example
+ * ```ts
+ * const k: Size2 = [3, 2];
+ * ```
+ */
 export type Size2 = number | readonly [number, number];
 
 /**
@@ -45,7 +52,14 @@ export interface TransposedConv2dOptions {
   op?: string;
 }
 
-/** Options of {@link transposedConv2dBackwardWeight}: window options plus where to accumulate. */
+/**
+ * Options of {@link transposedConv2dBackwardWeight}: window options plus where to accumulate.
+ *
+ * @example
+ * ```ts
+ * transposedConv2dBackwardWeight(dy, x, w.shape, { stride: 2, accumulateInto: p.grad, biasGradInto: b.grad });
+ * ```
+ */
 export interface TransposedConv2dWeightGradOptions extends TransposedConv2dOptions {
   /** Add the weight gradient into this tensor (weight shape, dtype of `dy`) and return it. */
   accumulateInto?: Tensor;
@@ -438,7 +452,14 @@ export function transposedConv2dBackwardWeight(
   return dW;
 }
 
-/** Options of {@link TransposedConv2D}. */
+/**
+ * Options of {@link TransposedConv2D}: the window options plus `bias`, `dtype` and `rng`.
+ *
+ * @example
+ * ```ts
+ * new TransposedConv2D(64, 32, 2, { stride: 2, bias: true, dtype: "float64", rng: new Rng(0) });
+ * ```
+ */
 export interface TransposedConv2DOptions extends TransposedConv2dOptions {
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
