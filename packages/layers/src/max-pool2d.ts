@@ -22,7 +22,8 @@ export interface MaxPool2DResult {
   output: Tensor;
   /**
    * For each output element, the flat index `iy * W + ix` of its maximum inside its own `H x W`
-   * input plane (PyTorch's `return_indices` layout); -1 when a window holds no input position.
+   * input plane (PyTorch's `return_indices` layout); -1 when a window holds no input position (a
+   * dilated window made only of padding: its output is -Infinity and it gets no gradient).
    */
   indices: Int32Array;
 }
