@@ -1,5 +1,5 @@
 // Benchmark (not a test): im2col / col2im at the SimpleUNet conv shapes (batch 8, kernel 3,
-// padding 1), per batch, through the dispatching one-image functions with reused buffers (what
+// padding 1; PADDING=0 for the paper's unpadded convolutions), per batch, through the dispatching one-image functions with reused buffers (what
 // Conv2D does), against a naive loop with the bounds check in the inner loop.
 // Run: pnpm --filter @unetkit/im2col bench
 import { Rng, allocate, getBackend, type ConvGeometry, type DType, type TypedArray } from "@unetkit/tensor";
@@ -61,15 +61,17 @@ function row(cells: (string | number)[], widths: number[]): string {
 
 const widths = [7, 4, 8, 14, 12, 10, 12, 10, 11];
 console.log(
-  `im2col / col2im, batch ${BATCH}, kernel 3, padding 1, backend ${getBackend().name}, node ${process.version}; median CPU ms per batch`,
+  `im2col / col2im, batch ${BATCH}, kernel 3, padding ${process.env.PADDING ?? 1}, backend ${getBackend().name}, node ${process.version}; median CPU ms per batch`,
 );
 console.log(
   row(["dtype", "C", "HxW", "cols/image", "im2col ms", "GB/s", "col2im ms", "GB/s", "naive ms"], widths),
 );
+// PADDING=0 gives the original paper's unpadded 3x3 convolutions (output 2 pixels smaller).
+const padding = Number(process.env.PADDING ?? 1);
 for (const dtype of ["float32", "float64"] as DType[]) {
   for (const [C, S] of SHAPES) {
     const shape = [BATCH, C, S, S];
-    const g = convGeometry("bench", shape, { kernelSize: 3, padding: 1 });
+    const g = convGeometry("bench", shape, { kernelSize: 3, padding });
     const rows = C * g.kernelH * g.kernelW;
     const L = g.outH * g.outW;
     const imageSize = C * S * S;
