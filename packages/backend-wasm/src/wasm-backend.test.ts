@@ -109,6 +109,16 @@ function expectMatchesTs(backend: WasmBackend, t: Case): void {
 }
 
 describe("wasm gemm", () => {
+  it("works with its kernels detached from the object (ops may call `const k = b.im2col ?? ts; k(args)`)", () => {
+    const t: Case = { m: 5, n: 7, k: 3, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 21 };
+    const args = makeArgs(t);
+    const want = withC(args);
+    tsBackend.gemm(want);
+    const gemm = one.gemm;
+    gemm(args);
+    for (let i = 0; i < t.m * t.n; i++) expect(Math.abs(args.c[i] - want.c[i])).toBeLessThan(1e-5);
+  });
+
   it("is float32 only and names its thread count", () => {
     expect(one.dtypes).toEqual(["float32"]);
     expect(one.threads).toBe(1);

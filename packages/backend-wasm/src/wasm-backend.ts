@@ -152,6 +152,10 @@ class WasmKernels implements WasmBackend {
     readonly workers: { terminate(): unknown }[],
   ) {
     this.name = threads === 1 ? "wasm-simd" : `wasm-simd-${threads}t`;
+    // ops may call a kernel detached from the backend (`const k = backend.im2col ?? im2colTs; k(args)`)
+    this.gemm = this.gemm.bind(this);
+    this.im2col = this.im2col.bind(this);
+    this.col2imAccumulate = this.col2imAccumulate.bind(this);
     this.ctlBase = align(k.heapBase(), 64);
     this.scratchBytes = align(k.gemmScratchBytes(), 64);
     this.scratchBase = this.ctlBase + threads * SLOT_WORDS * 4;
