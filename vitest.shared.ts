@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -7,6 +8,12 @@ import { defineConfig } from "vitest/config";
  */
 const conditions = ["@unetkit/source", "module", "node", "development|production"];
 
+/**
+ * `UNETKIT_BACKEND=wasm npx vitest run` runs a package's suite on the wasm kernel backend (see
+ * tools/vitest-backend-setup.ts and packages/backend-wasm/README.md); unset, nothing changes.
+ */
+const backendSetup = process.env.UNETKIT_BACKEND ? [fileURLToPath(new URL("./tools/vitest-backend-setup.ts", import.meta.url))] : [];
+
 export function packageConfig(extra: { testTimeout?: number } = {}) {
   return defineConfig({
     resolve: { conditions },
@@ -15,6 +22,7 @@ export function packageConfig(extra: { testTimeout?: number } = {}) {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: extra.testTimeout ?? 60_000,
       pool: "forks",
+      setupFiles: backendSetup,
       reporters: ["default", "json"],
       outputFile: { json: ".vitest-result.json" },
     },
