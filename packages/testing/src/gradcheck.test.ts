@@ -145,6 +145,29 @@ describe("gradcheck", () => {
     expect(a.checked).toBe(5 + 5);
     expect(a.perInput.map((p) => p.checked)).toEqual([5, 5]);
     expect(run(3)).toEqual(a);
+    // Distinct coordinates, and every coordinate gets sampled by some seed.
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 40; seed++) {
+      const big = f64([7, 9], 13);
+      const calls: number[] = [];
+      const r = gradcheck({
+        inputs: [big],
+        forward: () => {
+          calls.push(big.data.findIndex((v, i) => v !== f64([7, 9], 13).data[i]));
+          return big.clone();
+        },
+        backward: (dy) => [dy.clone()],
+        maxChecksPerInput: 10,
+        seed,
+      });
+      expect(r.ok).toBe(true);
+      const perturbed = calls.filter((i) => i >= 0);
+      expect(perturbed).toHaveLength(20); // two evaluations per checked coordinate
+      const distinct = new Set(perturbed);
+      expect(distinct.size).toBe(10);
+      for (const i of distinct) seen.add(i);
+    }
+    expect(seen.size).toBe(63);
     // 5 of w's 6 coordinates: across seeds, the wrong one is sometimes sampled and sometimes not.
     const verdicts = new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => run(s).ok));
     expect(verdicts).toEqual(new Set([true, false]));

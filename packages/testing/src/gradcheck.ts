@@ -207,7 +207,13 @@ export function gradcheck(options: GradcheckOptions): GradcheckReport {
     if (x.size <= maxChecks) {
       coords = Array.from({ length: x.size }, (_, i) => i);
     } else {
-      coords = rng.permutation(x.size).slice(0, maxChecks).sort((a, b) => a - b);
+      // Floyd's sampling: maxChecks distinct coordinates with O(maxChecks) memory.
+      const chosen = new Set<number>();
+      for (let j = x.size - maxChecks; j < x.size; j++) {
+        const t = rng.int(0, j + 1);
+        chosen.add(chosen.has(t) ? j : t);
+      }
+      coords = [...chosen].sort((a, b) => a - b);
     }
     let inputMax = 0;
     for (const i of coords) {
