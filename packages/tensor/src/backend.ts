@@ -63,6 +63,42 @@ export interface Im2colArgs {
 }
 
 /**
+ * Arguments shared by the optional fused convolution kernels of a {@link KernelBackend}: a batch of
+ * contiguous NCHW images of `geometry` (groups 1) and `cout` output channels. Weights are
+ * `[cout, channels*kernelH*kernelW]` (OIHW flattened), outputs and output gradients
+ * `[batch, cout, outH*outW]`, images `[batch, channels, height, width]`, all from offset 0. The math
+ * is the im2col + GEMM of the reference path ({@link Im2colArgs} layout); a backend that fuses it can
+ * keep the column matrix in its own memory.
+ */
+export interface Conv2dBatchArgs {
+  geometry: ConvGeometry;
+  batch: number;
+  cout: number;
+}
+
+/** `out[b] = weight @ im2col(x[b]) (+ bias[co] on every output channel row)`; overwrites `out`. */
+export interface Conv2dForwardArgs extends Conv2dBatchArgs {
+  x: TypedArray;
+  weight: TypedArray;
+  bias: TypedArray | null;
+  out: TypedArray;
+}
+
+/** `dx[b] += col2im(weight^T @ dy[b])`: accumulates into `dx`. */
+export interface Conv2dBackwardDataArgs extends Conv2dBatchArgs {
+  dy: TypedArray;
+  weight: TypedArray;
+  dx: TypedArray;
+}
+
+/** `dW += sum_b dy[b] @ im2col(x[b])^T`: accumulates into `dW` (`[cout, channels*kernelH*kernelW]`). */
+export interface Conv2dBackwardWeightArgs extends Conv2dBatchArgs {
+  dy: TypedArray;
+  x: TypedArray;
+  dW: TypedArray;
+}
+
+/**
  * A set of compute kernels. Layers never call a backend directly: they call the ops (`matmul`,
  * `im2col`, ...), which ask {@link backendFor} for the active backend that supports the dtype.
  * `gemm` is required; every other kernel is optional, and the ops fall back to the TypeScript
@@ -86,4 +122,10 @@ export interface KernelBackend {
   im2col?(args: Im2colArgs): void;
   /** Scatter-adds the column matrix of one image into it: `image += col2im(cols)`. */
   col2imAccumulate?(args: Im2colArgs): void;
+  /** Fused im2col + GEMM convolution forward over a batch, see {@link Conv2dForwardArgs}. */
+  conv2dForward?(args: Conv2dForwardArgs): void;
+  /** Fused GEMM + col2im input gradient over a batch, see {@link Conv2dBackwardDataArgs}. */
+  conv2dBackwardData?(args: Conv2dBackwardDataArgs): void;
+  /** Fused im2col + GEMM weight gradient over a batch, see {@link Conv2dBackwardWeightArgs}. */
+  conv2dBackwardWeight?(args: Conv2dBackwardWeightArgs): void;
 }

@@ -14,7 +14,16 @@ export {
 export { Tensor, checkRank } from "./tensor.js";
 export { zeros, ones, full, zerosLike, fromArray, randn, rand, arange } from "./creation.js";
 export { Rng, manualSeed, globalRng, type RngState } from "./rng.js";
-export type { KernelBackend, GemmArgs, ConvGeometry, Im2colArgs } from "./backend.js";
+export type {
+  KernelBackend,
+  GemmArgs,
+  ConvGeometry,
+  Im2colArgs,
+  Conv2dBatchArgs,
+  Conv2dForwardArgs,
+  Conv2dBackwardDataArgs,
+  Conv2dBackwardWeightArgs,
+} from "./backend.js";
 export { tsBackend, setBackend, getBackend, backendFor, withBackend } from "./backend-registry.js";
 export { gemmTs, checkGemmArgs } from "./gemm-ts.js";
 export { matmul, type MatmulOptions } from "./matmul.js";
