@@ -7,7 +7,7 @@ import { checkKeys, checkNumber, checkObject } from "./options.js";
 import { randomBrightness, randomContrast, randomGaussianNoise } from "./photometric.js";
 import { randomRotate90 } from "./rotate90.js";
 import { randomRotation, type RandomRotationOptions } from "./rotate.js";
-import { checkSample, type Sample, type Transform } from "./sample.js";
+import { checkSample, type Transform } from "./sample.js";
 
 /**
  * Chains transforms left to right, passing the same generator along, so the whole pipeline's

@@ -6,8 +6,7 @@ import fc from "fast-check";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { writePalettePng } from "./__fixtures__/formats.js";
-import { labelTensor } from "./label-tensor.js";
-import { colorizeMask, imageToPngData } from "./png-data.js";
+import { imageToPngData } from "./png-data.js";
 import { decodePng, encodePng, savePng } from "./png.js";
 
 const dir = mkdtempSync(join(tmpdir(), "unetkit-png-"));
@@ -80,12 +79,5 @@ describe("savePng, imageToPngData, colorizeMask", () => {
     // Red channel of the 4 pixels: 0, 0.5, 1, 2 (clamped) -> 0, 128, 255, 255.
     expect([0, 1, 2, 3].map((p) => png.data[p * 4])).toEqual([0, 128, 255, 255]);
     expect([0, 1, 2, 3].map((p) => png.data[p * 4 + 2])).toEqual([0, 64, 191, 255]);
-  });
-
-  it("colours masks by palette and refuses labels without a colour", () => {
-    const mask = labelTensor([1, 3], Int32Array.from([0, 1, 2]));
-    const rgb = colorizeMask(mask, [[0, 0, 0], [10, 20, 30], [40, 50, 60]]);
-    expect(Array.from(rgb.data)).toEqual([0, 0, 0, 10, 20, 30, 40, 50, 60]);
-    expect(() => colorizeMask(labelTensor([1, 1], Int32Array.from([5])), [[0, 0, 0]])).toThrow(/label 5 at pixel \(x 0, y 0\)/);
   });
 });
