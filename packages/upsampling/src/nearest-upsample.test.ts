@@ -114,6 +114,15 @@ describe("NearestUpsample", () => {
     );
   });
 
+  it("reuses its tables across calls of the same size and rebuilds them for a new size", () => {
+    const up = new NearestUpsample({ scaleFactor: 1.5 });
+    const a = randomTensor([1, 2, 3, 4], 1, "float32");
+    const b = randomTensor([2, 1, 5, 2], 2, "float32");
+    expect(up.forward(a).data).toEqual(nearestUpsampleForward(a, { scaleFactor: 1.5 }).data);
+    expect(up.forward(b).data).toEqual(nearestUpsampleForward(b, { scaleFactor: 1.5 }).data);
+    expect(up.forward(a).data).toEqual(nearestUpsampleForward(a, { scaleFactor: 1.5 }).data);
+  });
+
   it("refuses bad options and inputs with typed errors naming the op", () => {
     expect(() => new NearestUpsample({})).toThrow(ArgumentError);
     expect(() => new NearestUpsample({ size: 4, scaleFactor: 2 })).toThrow(/only one of size or scaleFactor/);
