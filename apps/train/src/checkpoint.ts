@@ -79,11 +79,15 @@ export function readCheckpoint(path: string): { meta: CheckpointMeta; tensors: R
   return { meta, tensors };
 }
 
-/** The configuration differences between a checkpoint and a run (epochs may grow), as flag-like text. */
+/**
+ * The configuration differences between a checkpoint and a run, as text. The epoch count may change
+ * (to train longer) unless an LR schedule depends on it.
+ */
 export function configDifferences(saved: TrainConfig, wanted: TrainConfig): string[] {
   const out: string[] = [];
+  const epochsMatter = saved.schedule !== "none";
   const walk = (a: unknown, b: unknown, path: string) => {
-    if (path === "epochs") return;
+    if (path === "epochs" && !epochsMatter) return;
     if (a !== null && b !== null && typeof a === "object" && typeof b === "object" && !Array.isArray(a)) {
       for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
         walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
