@@ -8,12 +8,9 @@ import {
   arange,
   concat,
   fromArray,
-  narrow,
-  permute,
   randn,
   slice,
   split,
-  transpose,
   zeros,
 } from "./index.js";
 

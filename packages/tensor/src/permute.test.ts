@@ -3,16 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   ArgumentError,
   Rng,
-  ShapeError,
-  Tensor,
   arange,
-  concat,
   fromArray,
-  narrow,
   permute,
   randn,
-  slice,
-  split,
   transpose,
   zeros,
 } from "./index.js";

@@ -1,6 +1,6 @@
 import { allocate } from "./dtype.js";
 import { ArgumentError, ShapeError } from "./errors.js";
-import { formatShape, normalizeAxis, type Shape } from "./shape.js";
+import { formatShape, normalizeAxis } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
 /** Options of the reductions. */
@@ -13,7 +13,7 @@ export interface ReduceOptions {
 export type Axes = number | readonly number[];
 
 interface Plan {
-  /** Sorted, distinct reduced axes. */
+  /** Per input axis: whether it is reduced. */
   reduced: boolean[];
   outShape: number[];
   /** Coalesced walk over the input: sizes, output strides (0 on reduced axes), reduced flags. */

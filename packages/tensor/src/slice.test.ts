@@ -1,20 +1,9 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   ArgumentError,
-  Rng,
-  ShapeError,
-  Tensor,
   arange,
-  concat,
-  fromArray,
   narrow,
-  permute,
-  randn,
   slice,
-  split,
-  transpose,
-  zeros,
 } from "./index.js";
 
 describe("slice / narrow", () => {
