@@ -1,4 +1,16 @@
-import { ArgumentError, checkGemmArgs, type GemmArgs, type Im2colArgs, type KernelBackend } from "@unetkit/tensor";
+import {
+  ArgumentError,
+  checkGemmArgs,
+  type ConvGeometry,
+  type Conv2dBackwardDataArgs,
+  type Conv2dBackwardWeightArgs,
+  type Conv2dBatchArgs,
+  type Conv2dForwardArgs,
+  type GemmArgs,
+  type Im2colArgs,
+  type KernelBackend,
+  type TypedArray,
+} from "@unetkit/tensor";
 import { isNode, loadKernelsModule } from "./load-module.js";
 import { WORKER_SOURCE } from "./worker-source.js";
 
@@ -20,6 +32,16 @@ export interface WasmBackendOptions {
 export interface WasmBackend extends KernelBackend {
   /** Threads the GEMM runs on (the calling thread included). */
   readonly threads: number;
+  /** im2col of one image, bit-identical to the TypeScript kernel (see {@link Im2colArgs}). */
+  im2col(args: Im2colArgs): void;
+  /** col2im scatter-add of one image, bit-identical to the TypeScript kernel. */
+  col2imAccumulate(args: Im2colArgs): void;
+  /** Fused im2col + GEMM forward over a batch: the column matrix stays in wasm memory. */
+  conv2dForward(args: Conv2dForwardArgs): void;
+  /** Fused GEMM + col2im input gradient over a batch (accumulates into `dx`). */
+  conv2dBackwardData(args: Conv2dBackwardDataArgs): void;
+  /** Fused im2col + GEMM weight gradient over a batch (accumulates into `dW`). */
+  conv2dBackwardWeight(args: Conv2dBackwardWeightArgs): void;
   /** Bytes of WebAssembly memory currently reserved (grows to the largest GEMM seen). */
   memoryBytes(): number;
   /** Counters since creation: GEMM calls, and those split across more than one thread. */
@@ -48,6 +70,9 @@ const SLOT_WORDS = 32;
 const MIN_PARALLEL_FLOPS = 1 << 21;
 const MR = 4;
 const NR = 8;
+
+const describeGeometry = (g: ConvGeometry) =>
+  `input ${g.channels}x${g.height}x${g.width}, kernel ${g.kernelH}x${g.kernelW}, output ${g.outH}x${g.outW}`;
 
 const align = (x: number, to: number) => Math.ceil(x / to) * to;
 
@@ -156,6 +181,9 @@ class WasmKernels implements WasmBackend {
     this.gemm = this.gemm.bind(this);
     this.im2col = this.im2col.bind(this);
     this.col2imAccumulate = this.col2imAccumulate.bind(this);
+    this.conv2dForward = this.conv2dForward.bind(this);
+    this.conv2dBackwardData = this.conv2dBackwardData.bind(this);
+    this.conv2dBackwardWeight = this.conv2dBackwardWeight.bind(this);
     this.ctlBase = align(k.heapBase(), 64);
     this.scratchBytes = align(k.gemmScratchBytes(), 64);
     this.scratchBase = this.ctlBase + threads * SLOT_WORDS * 4;
@@ -333,6 +361,116 @@ class WasmKernels implements WasmBackend {
       this.k.im2col(imagePtr, colsPtr, ...geometry);
       args.cols.set(f.subarray(colsPtr >> 2, (colsPtr >> 2) + colsLen), args.colsOffset);
     }
+  }
+
+  /**
+   * Checks a fused conv call: float32 arrays long enough for the batch. Returns the sizes
+   * (image CHW, K = C*kh*kw, L = outH*outW) and the geometry as the wasm kernels take it.
+   */
+  private convSizes(op: string, a: Conv2dBatchArgs, arrays: [string, TypedArray, number][]) {
+    this.live(op);
+    const g = a.geometry;
+    const { batch, cout } = a;
+    if (!Number.isInteger(batch) || batch < 0 || !Number.isInteger(cout) || cout < 1) {
+      throw new ArgumentError(op, `batch must be a non-negative integer and cout a positive one (got ${batch}, ${cout})`);
+    }
+    const image = g.channels * g.height * g.width;
+    const K = g.channels * g.kernelH * g.kernelW;
+    const L = g.outH * g.outW;
+    for (const [name, arr, per] of arrays) {
+      if (!(arr instanceof Float32Array)) throw new ArgumentError(op, `the wasm backend computes float32 only (${name} is ${arr?.constructor?.name})`);
+      if (arr.length < per) {
+        throw new ArgumentError(op, `${name} has ${arr.length} elements, needs ${per} (batch ${batch}, cout ${cout}, ${describeGeometry(g)})`);
+      }
+    }
+    const geometry = [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.outH, g.outW];
+    return { image, K, L, geometry };
+  }
+
+  conv2dForward(args: Conv2dForwardArgs): void {
+    const { batch, cout, x, weight, bias, out } = args;
+    const g = args.geometry;
+    const K0 = g.channels * g.kernelH * g.kernelW;
+    const L0 = g.outH * g.outW;
+    const checks: [string, TypedArray, number][] = [
+      ["x", x, batch * g.channels * g.height * g.width],
+      ["weight", weight, cout * K0],
+      ["out", out, batch * cout * L0],
+    ];
+    if (bias !== null) checks.push(["bias", bias, cout]);
+    const { image, K, L, geometry } = this.convSizes("conv2dForward", args, checks);
+    if (batch === 0 || L === 0) return;
+    const wPtr = this.opBase;
+    const xPtr = wPtr + align(cout * K * 4, 64);
+    const colsPtr = xPtr + align(image * 4, 64);
+    const cPtr = colsPtr + align(K * L * 4, 64);
+    this.reserve(cPtr + cout * L * 4 - this.opBase);
+    const f = this.f32;
+    f.set(weight.subarray(0, cout * K), wPtr >> 2);
+    for (let b = 0; b < batch; b++) {
+      f.set(x.subarray(b * image, (b + 1) * image), xPtr >> 2);
+      this.k.im2col(xPtr, colsPtr, ...geometry);
+      if (bias !== null) for (let co = 0; co < cout; co++) f.fill(bias[co], (cPtr >> 2) + co * L, (cPtr >> 2) + (co + 1) * L);
+      this.gemms++;
+      this.run(false, false, cout, L, K, 1, wPtr, K, colsPtr, L, bias !== null ? 1 : 0, cPtr, L);
+      out.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cout * L), b * cout * L);
+    }
+  }
+
+  conv2dBackwardData(args: Conv2dBackwardDataArgs): void {
+    const { batch, cout, dy, weight, dx } = args;
+    const g = args.geometry;
+    const K0 = g.channels * g.kernelH * g.kernelW;
+    const L0 = g.outH * g.outW;
+    const { image, K, L, geometry } = this.convSizes("conv2dBackwardData", args, [
+      ["dy", dy, batch * cout * L0],
+      ["weight", weight, cout * K0],
+      ["dx", dx, batch * g.channels * g.height * g.width],
+    ]);
+    if (batch === 0 || L === 0) return;
+    const wPtr = this.opBase;
+    const dyPtr = wPtr + align(cout * K * 4, 64);
+    const colsPtr = dyPtr + align(cout * L * 4, 64);
+    const dxPtr = colsPtr + align(K * L * 4, 64);
+    this.reserve(dxPtr + image * 4 - this.opBase);
+    const f = this.f32;
+    f.set(weight.subarray(0, cout * K), wPtr >> 2);
+    for (let b = 0; b < batch; b++) {
+      f.set(dy.subarray(b * cout * L, (b + 1) * cout * L), dyPtr >> 2);
+      this.gemms++;
+      this.run(true, false, K, L, cout, 1, wPtr, K, dyPtr, L, 0, colsPtr, L);
+      f.set(dx.subarray(b * image, (b + 1) * image), dxPtr >> 2);
+      this.k.col2imAccumulate(dxPtr, colsPtr, ...geometry);
+      dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + image), b * image);
+    }
+  }
+
+  conv2dBackwardWeight(args: Conv2dBackwardWeightArgs): void {
+    const { batch, cout, dy, x, dW } = args;
+    const g = args.geometry;
+    const K0 = g.channels * g.kernelH * g.kernelW;
+    const L0 = g.outH * g.outW;
+    const { image, K, L, geometry } = this.convSizes("conv2dBackwardWeight", args, [
+      ["dy", dy, batch * cout * L0],
+      ["x", x, batch * g.channels * g.height * g.width],
+      ["dW", dW, cout * K0],
+    ]);
+    if (batch === 0 || L === 0) return;
+    const dwPtr = this.opBase;
+    const xPtr = dwPtr + align(cout * K * 4, 64);
+    const colsPtr = xPtr + align(image * 4, 64);
+    const dyPtr = colsPtr + align(K * L * 4, 64);
+    this.reserve(dyPtr + cout * L * 4 - this.opBase);
+    const f = this.f32;
+    f.set(dW.subarray(0, cout * K), dwPtr >> 2);
+    for (let b = 0; b < batch; b++) {
+      f.set(x.subarray(b * image, (b + 1) * image), xPtr >> 2);
+      this.k.im2col(xPtr, colsPtr, ...geometry);
+      f.set(dy.subarray(b * cout * L, (b + 1) * cout * L), dyPtr >> 2);
+      this.gemms++;
+      this.run(false, true, cout, K, L, 1, dyPtr, L, colsPtr, L, 1, dwPtr, K);
+    }
+    dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
   }
 
   dispose(): void {
