@@ -49,6 +49,7 @@ describe("reductions", () => {
     expect(max(x, 0).toArray()).toEqual([4, 5, 6]);
     expect(max(x).item()).toBe(6);
     expect(sum(zeros([2, 3, 4, 5]), [0, 2, 3]).shape).toEqual([3]);
+    expect(sum(x, []).toNested()).toEqual([[1, 2, 3], [4, 5, 6]]);
   });
 
   it("match brute-force reductions over random shapes and axes", () => {

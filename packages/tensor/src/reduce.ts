@@ -9,7 +9,11 @@ export interface ReduceOptions {
   keepDims?: boolean;
 }
 
-/** Axes to reduce: one axis, a list of axes (negative counts from the end), or all when omitted. */
+/**
+ * Axes to reduce: one axis, a list of axes (negative counts from the end), or all when omitted. An
+ * empty list reduces nothing (a copy), as NumPy's `axis=()`; note that PyTorch's `dim=[]` reduces
+ * every axis instead.
+ */
 export type Axes = number | readonly number[];
 
 interface Plan {
