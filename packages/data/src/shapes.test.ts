@@ -95,6 +95,33 @@ describe("shapes", () => {
     }
   });
 
+  it("squares are drawn after circles: a square stays solid where it overlaps a circle", () => {
+    const n = 60;
+    const d = shapes({ n, seed: 21, circles: { count: [1, 1], radius: [11, 11] }, squares: { count: [1, 1] } });
+    let disc = 0;
+    for (let dy = -11; dy <= 11; dy++) for (let dx = -11; dx <= 11; dx++) if (dx * dx + dy * dy <= 121) disc++;
+    let overlapped = 0;
+    for (let i = 0; i < n; i++) {
+      let count = 0;
+      let circle = 0;
+      let [x0, y0, x1, y1] = [64, 64, -1, -1];
+      for (let p = 0; p < 4096; p++) {
+        const v = d.masks.data[i * 4096 + p];
+        if (v === 1) circle++;
+        if (v !== 2) continue;
+        count++;
+        const x = p % 64;
+        const y = Math.floor(p / 64);
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      }
+      // The square region is a solid axis-aligned square (no circle pixels punched into it).
+      expect(count).toBe((x1 - x0 + 1) * (y1 - y0 + 1));
+      expect(x1 - x0).toBe(y1 - y0);
+      if (circle < disc) overlapped++;
+    }
+    expect(overlapped).toBeGreaterThan(5); // overlaps did happen, and the square won each time
+  });
+
   it("is deterministic: same seed, same bits; different seeds differ", () => {
     fc.assert(
       fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 10, max: 40 }), (seed, size) => {
