@@ -14,8 +14,9 @@
  * Other backends plug in by calling {@link runGemmBench} with their backend (backend-wasm's own
  * bench imports `runGemmBench`, `defaultShapes` and `formatGemmTable` from this file, so keep their
  * signatures stable), or by preloading a module that calls `setBackend` before this script runs
- * (`tsx --conditions=@unetkit/source --import ./use-my-backend.ts bench/gemm.bench.ts`): the
- * active backend is always timed next to the TypeScript one.
+ * (`tsx --conditions=@unetkit/source --import ./use-my-backend.mts bench/gemm.bench.ts`; the
+ * preload must be an ES module, `.mts` or inside a `"type": "module"` package, or it gets its own
+ * CommonJS copy of the registry): the active backend is always timed next to the TypeScript one.
  *
  * Shapes are M x K x N with op(A) = [M, K] and op(B) = [K, N], as the convolution's GEMMs:
  * forward `out[M,N] = cols[M,K] * W^T[K,N]`; the backward variants have the same flop count:
