@@ -53,3 +53,4 @@ export { StepLR, type StepLROptions } from "./step-lr.js";
 export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annealing-lr.js";
 export { LinearLR, type LinearLROptions } from "./linear-lr.js";
 export { SequentialLR, type SequentialLROptions } from "./sequential-lr.js";
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip-grad.js";
