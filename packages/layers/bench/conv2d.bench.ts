@@ -1,8 +1,11 @@
 // Benchmark (not a test): Conv2D forward and backward at the SimpleUNet layer shapes (batch 8,
 // kernel 3, padding 1), float32, on the active kernel backend. Median CPU time per call.
-// Run: pnpm --filter @unetkit/layers bench
+// Run: pnpm --filter @unetkit/layers bench   (UNETKIT_BACKEND=wasm for the wasm kernel backend,
+// installed the way the test suites do it, by path, so layers needs no dependency on it)
 import { Rng, getBackend, randn } from "@unetkit/tensor";
 import { Conv2D, conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from "../src/index.js";
+
+if (process.env.UNETKIT_BACKEND) await import("../../../tools/vitest-backend-setup.ts");
 
 const BATCH = 8;
 /** [inChannels, outChannels, size]: the four shapes, then the second conv of each DoubleConv. */
