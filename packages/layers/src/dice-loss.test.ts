@@ -117,7 +117,10 @@ describe("diceLoss: gradient and semantics", () => {
 
   it("refuses bad labels, NaN logits, bad classes and a multi-channel binary head", () => {
     const x = randn([1, 3, 2], new Rng(3));
-    expect(() => diceLoss(x, labels([0, 3], [1, 2]))).toThrow("diceLoss: label 3 at [0,1] is out of range for 3 classes");
+    expect(() => diceLoss(x, labels([0, 3], [1, 2]))).toThrow(
+      "diceLoss: label 3 at [0,1] is out of range for 3 classes (expected 0..2; logits [1,3,2], labels [1,2])",
+    );
+    expect(() => diceLoss(x, labels([0, -100], [1, 2]))).toThrow(/label -100 at \[0,1\]/);
     const bad = x.clone();
     bad.data[1] = Number.NaN;
     expect(() => diceLoss(bad, labels([0, 1], [1, 2]))).toThrow(/diceLoss: logits hold a non-finite value/);

@@ -81,7 +81,7 @@ export function diceLoss(logits: Tensor, labels: LabelsLike, options: DiceOption
     checkLabelShape(OP, logits, y);
     selected = classSelection(options.classes, c, logits);
     checkFinite(OP, "logits", logits);
-    checkClassLabels(OP, y, c, ignoreIndex ?? Number.NaN, null, logits);
+    checkClassLabels(OP, y, c, ignoreIndex, null, logits);
     for (let b = 0; b < n; b++) {
       for (let q = 0; q < s; q++) {
         const label = y.data[b * s + q];

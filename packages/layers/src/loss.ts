@@ -228,14 +228,14 @@ export function sigmoid(x: number): number {
 
 /**
  * Checks class labels against `c` classes (each in `[0, c)` or equal to `ignoreIndex`), naming the
- * first bad value and its position. Returns the number of non-ignored labels and the sum of their
+ * first bad value and its position (`ignoreIndex` undefined: nothing is ignored). Returns the number of non-ignored labels and the sum of their
  * class weights (`weights[y]`, or 1 each without weights).
  */
 export function checkClassLabels(
   op: string,
   y: Labels,
   c: number,
-  ignoreIndex: number,
+  ignoreIndex: number | undefined,
   weights: Float64Array | null,
   logits: Tensor,
 ): { count: number; weightSum: number } {
@@ -248,7 +248,7 @@ export function checkClassLabels(
     if (v < 0 || v >= c) {
       throw new ArgumentError(
         op,
-        `label ${v} at ${formatIndex(y.shape, i)} is out of range for ${c} classes (expected 0..${c - 1} or ignoreIndex ${ignoreIndex}; logits ${formatShape(logits.shape)}, labels ${formatShape(y.shape)})`,
+        `label ${v} at ${formatIndex(y.shape, i)} is out of range for ${c} classes (expected 0..${c - 1}${ignoreIndex === undefined ? "" : ` or ignoreIndex ${ignoreIndex}`}; logits ${formatShape(logits.shape)}, labels ${formatShape(y.shape)})`,
       );
     }
     count++;
