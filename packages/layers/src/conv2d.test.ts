@@ -275,3 +275,18 @@ describe("Conv2D against PyTorch", () => {
     });
   }
 });
+
+describe("conv2dBackwardData as a transposed convolution", () => {
+  for (const name of ["s2p1op1", "rect"]) {
+    it(`equals torch.nn.functional.conv_transpose2d (${name})`, () => {
+      const fx = layerFixture(`layer-conv-transpose-${name}`);
+      const m = fx.meta as { stride: number | [number, number]; padding: number | [number, number] };
+      const x = tensorOf(fx, "x");
+      const weight = tensorOf(fx, "weight");
+      const expected = tensorOf(fx, "y");
+      // ConvTranspose2d(x; weight [Cin_t, Cout_t, kh, kw]) = conv2dBackwardData(x, weight, outputShape).
+      const y = conv2dBackwardData(x, weight, expected.shape, { stride: m.stride, padding: m.padding, op: "ConvTranspose2D" });
+      expectMatches(y, expected, `${name} y`);
+    });
+  }
+});
