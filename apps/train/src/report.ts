@@ -1,6 +1,11 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "@unetkit/tensor/node";
 import { encodeUNetWeights } from "@unetkit/unet";
+import type { TopLevelSpec } from "vega-lite";
+import { curvesSpec, renderVegaLite, type CurvePoint } from "./chart.js";
+import type { EpochRecord } from "./epoch-record.js";
+import { classLegend, escapeHtml, figure, figureCards, flattenConfig, fmt, fmtSeconds, htmlPage, swatch, table } from "./html.js";
+import { predictionGrid } from "./prediction-grid.js";
 import type { TrainResult } from "./trainer.js";
 
 /** The JSON summary of a run: configuration, seed, per-epoch and final figures, wall time. */
@@ -29,13 +34,153 @@ export function metricsJson(result: TrainResult): object {
   };
 }
 
+/** The panels of the training-curves chart, left to right. */
+export const TRAINING_PANELS = ["loss", "pixel accuracy", "mean IoU"] as const;
+
+/**
+ * The long-format points of a run's training curves: the train loss, and pixel accuracy and mean
+ * IoU on the training batches and on the test set, per epoch.
+ *
+ * @example
+ * ```ts
+ * trainingCurvePoints(history).filter((p) => p.panel === "mean IoU" && p.series === "test");
+ * ```
+ */
+export function trainingCurvePoints(history: EpochRecord[]): CurvePoint[] {
+  return history.flatMap((r) => [
+    { epoch: r.epoch, panel: "loss", series: "train", value: r.trainLoss },
+    { epoch: r.epoch, panel: "pixel accuracy", series: "train", value: r.trainAccuracy },
+    { epoch: r.epoch, panel: "pixel accuracy", series: "test", value: r.testAccuracy },
+    { epoch: r.epoch, panel: "mean IoU", series: "train", value: r.trainMeanIoU },
+    { epoch: r.epoch, panel: "mean IoU", series: "test", value: r.testMeanIoU },
+  ]);
+}
+
+/**
+ * The vega-lite spec of a run's training curves: three panels (loss; pixel accuracy train and
+ * test; mean IoU train and test) over epochs. Train figures are over the epoch's training batches
+ * in training mode, test figures over the whole test set in eval mode.
+ *
+ * @example
+ * ```ts
+ * const chart = await renderVegaLite(trainingCurvesSpec(result.history));
+ * ```
+ */
+export function trainingCurvesSpec(history: EpochRecord[]): TopLevelSpec {
+  return curvesSpec(trainingCurvePoints(history), {
+    title: "Training curves",
+    panels: [...TRAINING_PANELS],
+    series: ["train", "test"],
+    colors: ["#1f77b4", "#ff7f0e"],
+  });
+}
+
+const encoder = new TextEncoder();
+
+/** Writes text atomically (temp file, then rename). */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await writeFileAtomic(path, encoder.encode(text));
+}
+
+/**
+ * Renders a vega-lite spec and writes `<name>.svg` and `<name>.png` atomically into `out`.
+ * Returns the two file names.
+ *
+ * @example
+ * ```ts
+ * await writeChart("runs/a", "curves", trainingCurvesSpec(history)); // ["curves.svg", "curves.png"]
+ * ```
+ */
+export async function writeChart(out: string, name: string, spec: TopLevelSpec): Promise<string[]> {
+  const chart = await renderVegaLite(spec);
+  await writeTextAtomic(join(out, `${name}.svg`), chart.svg);
+  await writeFileAtomic(join(out, `${name}.png`), chart.png);
+  return [`${name}.svg`, `${name}.png`];
+}
+
+function describeModel(result: TrainResult): string {
+  const m = result.session.config.model;
+  return (
+    `U-Net, depth ${m.depth}, base ${m.baseChannels} channels, ${m.upsample} upsampling, ` +
+    `${m.skip ? (m.attention ? "skip connections with attention gates" : "skip connections") : "no skip connections"}, ` +
+    `${m.padding} padding${m.batchNorm ? ", BatchNorm" : ""}`
+  );
+}
+
+function describeData(result: TrainResult): string {
+  const { session } = result;
+  const d = session.config.data;
+  const [nTrain, c, h, w] = session.train.images.shape;
+  const nTest = session.test.images.shape[0];
+  const source = d.kind === "shapes" ? `the circles/squares set${d.binary ? " (foreground/background)" : ""}` : `the PNG folder ${d.images}`;
+  return `${source}: ${nTrain} training and ${nTest} test images of ${w}x${h}, ${c} channel${c > 1 ? "s" : ""}, classes ${session.classNames.join(", ")}`;
+}
+
+/**
+ * The run's `index.html`: title, headline test figures, per-class IoU, the curves and prediction
+ * grid (relative paths), the per-epoch table, the configuration, the seed and the wall time.
+ * Self-contained: inline CSS, no scripts, nothing fetched.
+ */
+export function trainingReportHtml(result: TrainResult, files: { curves: string; curvesSvg: string; grid: string; gridRows: number }): string {
+  const { session, history, wallSeconds } = result;
+  const config = session.config;
+  const final = history[history.length - 1];
+  const params = session.model.parameterCount();
+  const iouRows = session.classNames.map((name, i) => [`${swatch(i)} ${escapeHtml(name)}`, fmt(final.testIoU[i])]);
+  const epochRows = history.map((r) =>
+    [String(r.epoch), fmt(r.trainLoss), fmt(r.trainAccuracy), fmt(r.trainMeanIoU), fmt(r.testAccuracy), fmt(r.testMeanIoU), fmt(r.lr, 5), r.seconds.toFixed(1)],
+  );
+  const body = [
+    `<h1>unetkit training report</h1>`,
+    `<p class="lead">${escapeHtml(describeModel(result))}, ${params.toLocaleString("en-US")} parameters; trained on ${escapeHtml(describeData(result))}; ` +
+      `${config.loss} loss, ${config.optimizer} lr ${config.lr}${config.optimizer === "sgd" ? ` momentum ${config.momentum}` : ""}, batch ${config.batchSize}, ${config.epochs} epochs.</p>`,
+    figureCards([
+      { label: "test mean IoU", value: fmt(final.testMeanIoU) },
+      { label: "test pixel accuracy", value: fmt(final.testAccuracy) },
+      { label: "final train loss", value: fmt(final.trainLoss) },
+      { label: "wall time", value: escapeHtml(fmtSeconds(wallSeconds)) },
+      { label: "seed", value: String(config.seed) },
+    ]),
+    `<p class="note">Test figures come from one confusion matrix over the whole test set (eval mode); mean IoU averages the classes present in the truth or the prediction.${
+      result.resumedFrom > 0 ? ` Resumed after epoch ${result.resumedFrom}; the wall time adds up all parts.` : ""
+    }</p>`,
+    `<h2>Per-class IoU (test set, final epoch)</h2>`,
+    table(["class", "IoU"], iouRows, "iou"),
+    `<h2>Training curves</h2>`,
+    figure(files.curves, "training curves", `Train figures are over each epoch's training batches (training mode); test figures over the test set after the epoch. Also as <a href="${files.curvesSvg}">SVG</a>.`),
+    `<h2>Predictions</h2>`,
+    figure(files.grid, "prediction grid", `The first ${files.gridRows} test images: input, ground truth and the model's prediction (eval mode). ${classLegend(session.classNames)}`),
+    `<h2>Per-epoch figures</h2>`,
+    table(["epoch", "train loss", "train acc", "train mIoU", "test acc", "test mIoU", "lr", "seconds"], epochRows, "epochs"),
+    `<h2>Configuration</h2>`,
+    table(["option", "value"], flattenConfig(config).map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), "config"),
+    `<p class="note">Files: <a href="metrics.json">metrics.json</a> (all figures), <a href="model.safetensors">model.safetensors</a> (weights, PyTorch state-dict keys), <code>checkpoint.safetensors</code> (for <code>--resume</code>). Node ${escapeHtml(process.version)}.</p>`,
+  ].join("\n");
+  return htmlPage(`unetkit training report (test mIoU ${fmt(final.testMeanIoU)})`, body);
+}
+
+/** The file names {@link writeReport} writes, in order. */
+export const REPORT_FILES = ["metrics.json", "model.safetensors", "curves.svg", "curves.png", "predictions.png", "index.html"] as const;
+
 /**
  * Writes the run's report into `out`: `metrics.json`, `model.safetensors` (loadable in PyTorch with
- * tools/unet_torch.py) and the visual report (charts, prediction grid, index.html). Every file is
- * written atomically. Returns the file names.
+ * tools/unet_torch.py), the training curves (`curves.svg`, `curves.png`, vega-lite rendered in
+ * Node), the prediction grid of 8 test images (`predictions.png`) and `index.html` showing them
+ * all. Every file is written atomically (temp file, then rename). Returns the file names.
+ *
+ * @example
+ * ```ts
+ * const result = await train(config, "runs/a");
+ * await writeReport("runs/a", result); // ["metrics.json", "model.safetensors", "curves.svg", ...]
+ * ```
  */
 export async function writeReport(out: string, result: TrainResult): Promise<string[]> {
-  await writeFileAtomic(join(out, "metrics.json"), new TextEncoder().encode(JSON.stringify(metricsJson(result), null, 2) + "\n"));
+  await writeTextAtomic(join(out, "metrics.json"), JSON.stringify(metricsJson(result), null, 2) + "\n");
   await writeFileAtomic(join(out, "model.safetensors"), encodeUNetWeights(result.session.model));
-  return ["metrics.json", "model.safetensors"];
+  const [curvesSvg, curves] = await writeChart(out, "curves", trainingCurvesSpec(result.history));
+  const grid = predictionGrid(result.session, 8);
+  await writeFileAtomic(join(out, "predictions.png"), grid.png);
+  const gridRows = Math.min(8, result.session.test.images.shape[0]);
+  await writeTextAtomic(join(out, "index.html"), trainingReportHtml(result, { curves, curvesSvg, grid: "predictions.png", gridRows }));
+  return [...REPORT_FILES];
 }
