@@ -1,7 +1,7 @@
-import { ArgumentError, ShapeError, Tensor, formatShape } from "@unetkit/tensor";
+import { ArgumentError, ShapeError, Tensor, formatShape, Rng } from "@unetkit/tensor";
 import { checkStats, normalizeInPlace, type ChannelStats } from "./channel-stats.js";
 import { checkLabelTensor, labelTensor, type LabelTensor } from "./label-tensor.js";
-import { checkInt, checkKeys, checkObject, mixSeed, seededRng } from "./options.js";
+import { checkInt, checkKeys, checkObject, mixSeed } from "./options.js";
 import type { Sample, Transform } from "./sample.js";
 
 /** Options of {@link DataLoader}. */
@@ -150,7 +150,7 @@ export class DataLoader {
   order(k: number): number[] {
     checkInt("DataLoader.order", "epoch", k, 0);
     if (!this.shuffle) return Array.from({ length: this.numSamples }, (_, i) => i);
-    return seededRng(mixSeed(this.seed, k)).permutation(this.numSamples);
+    return new Rng(mixSeed(this.seed, k)).permutation(this.numSamples);
   }
 
   /**
@@ -237,7 +237,7 @@ export class DataLoader {
         const image = new Tensor(this.images.dtype, [c, h, w], this.images.data.slice(src * sampleSize, (src + 1) * sampleSize));
         const sample: Sample = { image };
         if (isMask) sample.mask = labelTensor([h, w], this.labels.data.slice(src * labelSize, (src + 1) * labelSize));
-        const rng = seededRng(mixSeed(this.seed, k, start + i, 0x617567));
+        const rng = new Rng(mixSeed(this.seed, k, start + i, 0x617567));
         return this.augment!(sample, rng);
       });
       const shape0 = outs[0].image.shape;

@@ -81,14 +81,3 @@ export function mixSeed(...words: number[]): number {
   return h | 0;
 }
 
-/**
- * `new Rng(seed)` followed by 16 discarded uniform draws. pure-rand's xoroshiro128+ starts from the
- * structured state `[-1, ~seed, seed, 0]`, so the first uniform of every seed is within 1e-5 of 1
- * (and the first normal is a 3-5 sigma outlier); a short warm-up removes that. Every generator this
- * package makes from a seed comes from here. Internal helper.
- */
-export function seededRng(seed: number): Rng {
-  const rng = new Rng(seed);
-  for (let i = 0; i < 16; i++) rng.uniform();
-  return rng;
-}

@@ -143,7 +143,7 @@ describe("shapes", () => {
     const d = shapes({ n: 4, seed: 42 });
     const counts = [0, 0, 0];
     for (const v of d.masks.data) counts[v]++;
-    expect(counts).toEqual([14015, 1758, 611]);
+    expect(counts).toEqual([15013, 1290, 81]);
   });
 
   it("noise level scales the background only; objects do not move", () => {

@@ -1,6 +1,6 @@
-import { ArgumentError, Tensor } from "@unetkit/tensor";
+import { ArgumentError, Tensor, Rng } from "@unetkit/tensor";
 import { labelTensor, type LabelTensor } from "./label-tensor.js";
-import { checkInt, checkKeys, checkNumber, checkObject, checkPair, mixSeed, seededRng } from "./options.js";
+import { checkInt, checkKeys, checkNumber, checkObject, checkPair, mixSeed } from "./options.js";
 
 /** Options for the circles drawn by {@link shapes}. */
 export interface CircleOptions {
@@ -80,8 +80,8 @@ const SQUARE_KEYS = ["count", "side", "intensity", "cornerMin", "cornerMaxMargin
  * uniform in `[0.7, 1.0)`; then 0-2 squares, corner x/y in `[5, size-20)`, side 8-14, value in
  * `[0.5, 0.8)`. Objects are flat (no noise) unless `objectNoise > 0`. Squares overwrite circles.
  *
- * Determinism: one `Rng` from `@unetkit/tensor`, `new Rng(seed)` warmed up by 16 discarded
- * uniform draws, makes every draw, in this fixed order per image:
+ * Determinism: one `Rng` from `@unetkit/tensor`, `new Rng(seed)`, makes every draw, in this fixed
+ * order per image:
  * 1. `size*size` standard normals, row-major (background, scaled by `noise`, drawn even when
  *    `noise` is 0 so the objects do not depend on it);
  * 2. circles: one uniform when `circles.probability < 1` (present if `u < p`), then the count
@@ -146,9 +146,9 @@ export function shapes(options: ShapesOptions): ShapesDataset {
     );
   }
 
-  const rng = seededRng(options.seed);
+  const rng = new Rng(options.seed);
   // Object noise has its own stream so that turning it on changes nothing else.
-  const objectRng = objectNoise > 0 ? seededRng(mixSeed(options.seed, 0x6f626a)) : null;
+  const objectRng = objectNoise > 0 ? new Rng(mixSeed(options.seed, 0x6f626a)) : null;
   const plane = size * size;
   const images = new Tensor("float32", [n, 1, size, size]);
   const masks = labelTensor([n, size, size]);

@@ -1,6 +1,6 @@
-import { ArgumentError, ShapeError, Tensor, formatShape } from "@unetkit/tensor";
+import { ArgumentError, ShapeError, Tensor, formatShape, Rng } from "@unetkit/tensor";
 import { checkLabelTensor, labelTensor, type LabelTensor } from "./label-tensor.js";
-import { checkInt, seededRng } from "./options.js";
+import { checkInt } from "./options.js";
 
 /**
  * Copies the samples at `indices` (in that order) out of images `[N, ...]` and labels `[N, ...]`:
@@ -60,7 +60,7 @@ export function stratifiedIndices(labels: LabelTensor, perClass: number, seed: n
     if (list) list.push(i);
     else byClass.set(c, [i]);
   });
-  const rng = seededRng(seed);
+  const rng = new Rng(seed);
   const out: number[] = [];
   for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
     const list = byClass.get(c)!;
@@ -89,7 +89,7 @@ export function splitIndices(n: number, valFraction: number, seed: number): { tr
     throw new ArgumentError(op, `valFraction must be in [0, 1] (got ${valFraction})`);
   }
   if (!Number.isSafeInteger(seed)) throw new ArgumentError(op, `seed must be a safe integer (got ${seed})`);
-  const perm = seededRng(seed).permutation(n);
+  const perm = new Rng(seed).permutation(n);
   const nVal = Math.floor(n * valFraction);
   return {
     val: perm.slice(0, nVal).sort((a, b) => a - b),

@@ -26,10 +26,10 @@ describe("Rng", () => {
     expect([again.uniform(), again.uniform(), again.int(0, 100), again.normal()]).toEqual(got);
     expect(got.map((v) => v.toPrecision(12))).toMatchInlineSnapshot(`
       [
-        "0.999999370113",
-        "0.875841843577",
-        "34.0000000000",
-        "1.34871257444",
+        "0.368336644350",
+        "0.128887654200",
+        "90.0000000000",
+        "0.135672605394",
       ]
     `);
   });
@@ -139,5 +139,33 @@ describe("Rng", () => {
     const x = draws(globalRng());
     manualSeed(11);
     expect(draws(globalRng())).toEqual(x);
+  });
+});
+
+describe("Rng seeding", () => {
+  it("the first draws of consecutive seeds are spread over [0, 1), not stuck near 1", () => {
+    const firsts = Array.from({ length: 2000 }, (_, seed) => new Rng(seed).uniform());
+    const mean = firsts.reduce((a, b) => a + b, 0) / firsts.length;
+    expect(mean).toBeGreaterThan(0.45);
+    expect(mean).toBeLessThan(0.55);
+    expect(firsts.filter((u) => u > 0.99).length).toBeLessThan(60);
+    const firstNormals = Array.from({ length: 2000 }, (_, seed) => Math.abs(new Rng(seed).normal()));
+    expect(firstNormals.filter((z) => z > 3).length).toBeLessThan(20);
+  });
+});
+
+describe("Rng seeds", () => {
+  it("different safe-integer seeds give different streams (adjacent, negative, beyond 32 bits)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: 1, max: 2 ** 33 }), (seed, delta) => {
+        const a = new Rng(seed);
+        const b = new Rng(seed + delta);
+        expect([a.uniform(), a.uniform()]).not.toEqual([b.uniform(), b.uniform()]);
+      }),
+      { numRuns: 500 },
+    );
+    for (const [x, y] of [[-1, 0], [0, 2 ** 32], [-1, 2 ** 32 - 1], [5, -6]]) {
+      expect(new Rng(x).uniform()).not.toBe(new Rng(y).uniform());
+    }
   });
 });
