@@ -158,3 +158,21 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
     }
   }
 }
+
+/**
+ * C[i, j] = T[j, i] (beta == 0) or C[i, j] * beta + T[j, i] for the m x n block of C at byte address c
+ * (leading dimension ldc) and T stored n x m contiguous: stores a GEMM that was computed transposed.
+ */
+export function storeTransposed(c: usize, ldc: i32, t: usize, m: i32, n: i32, beta: f32): void {
+  for (let i = 0; i < m; i++) {
+    const row = c + (<usize>i * ldc << 2);
+    let src = t + (<usize>i << 2);
+    const step = <usize>m << 2;
+    for (let j = 0; j < n; j++) {
+      const cj = row + (<usize>j << 2);
+      const v = load<f32>(src);
+      store<f32>(cj, beta == 0 ? v : load<f32>(cj) * beta + v);
+      src += step;
+    }
+  }
+}

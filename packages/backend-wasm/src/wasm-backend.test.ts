@@ -153,6 +153,31 @@ describe("wasm gemm", () => {
     );
   });
 
+  it("matches the TypeScript GEMM for A * B^T with m < n and a long k (computed as C^T = B A^T)", () => {
+    fc.assert(
+      fc.property(
+        fc.record({ m: fc.integer({ min: 1, max: 20 }), dn: fc.integer({ min: 1, max: 150 }), extraK: fc.integer({ min: 0, max: 900 }) }),
+        caseArb(1),
+        ({ m, dn, extraK }, rest) => {
+          const n = m + dn;
+          const t = { ...rest, m, n, k: 4 * n + extraK, transA: false, transB: true };
+          expectMatchesTs(one, t);
+          expectMatchesTs(two, t);
+          // and bit-identical across thread counts
+          const args = makeArgs(t);
+          const a1 = withC(args);
+          const a2 = withC(args);
+          one.gemm(a1);
+          two.gemm(a2);
+          let differing = 0;
+          for (let i = 0; i < a1.c.length; i++) if (!Object.is(a1.c[i], a2.c[i])) differing++;
+          expect(differing).toBe(0);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   it("with beta = 0 ignores NaN in C, as BLAS", () => {
     const t: Case = { m: 9, n: 13, k: 5, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 7 };
     const args = makeArgs(t);

@@ -56,6 +56,7 @@ interface Kernels {
     b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
   ): void;
   gemmScratchBytes(): number;
+  storeTransposed(c: number, ldc: number, t: number, m: number, n: number, beta: number): void;
   im2col(image: number, cols: number, ...geometry: number[]): void;
   col2imAccumulate(image: number, cols: number, ...geometry: number[]): void;
   heapBase(): number;
@@ -73,6 +74,14 @@ const NR = 8;
 
 const describeGeometry = (g: ConvGeometry) =>
   `input ${g.channels}x${g.height}x${g.width}, kernel ${g.kernelH}x${g.kernelW}, output ${g.outH}x${g.outW}`;
+
+/**
+ * Whether {@link WasmKernels.run} computes C^T = op(B)^T op(A)^T instead: for `A * B^T` with
+ * m < n and a long k (the convolution's weight gradient `dY[Cout,L] @ cols[K,L]^T`), so that the large
+ * B is read in place as the left operand and only the small A is packed. Needs m*n floats of room.
+ */
+const swapsOperands = (transA: boolean, transB: boolean, m: number, n: number, k: number) =>
+  transB && !transA && m < n && k >= 4 * n;
 
 const align = (x: number, to: number) => Math.ceil(x / to) * to;
 
@@ -249,7 +258,8 @@ class WasmKernels implements WasmBackend {
     const aPtr = this.opBase;
     const bPtr = aPtr + align(aSpan * 4, 64);
     const cPtr = bPtr + align(bSpan * 4, 64);
-    this.reserve(cPtr + cSpan * 4 - this.opBase);
+    const tmpPtr = cPtr + align(cSpan * 4, 64);
+    this.reserve(tmpPtr + (swapsOperands(transA, transB, m, n, k) ? m * n * 4 : 0) - this.opBase);
     const f = this.f32;
     if (useAB) {
       f.set(a.subarray(aOffset, aOffset + aSpan), aPtr >> 2);
@@ -258,12 +268,29 @@ class WasmKernels implements WasmBackend {
     // C is read when beta != 0; when rows have gaps (ldc > n) it is copied in too so that copying the
     // whole span back leaves the gaps as they were
     if (beta !== 0 || ldc !== n) f.set(c.subarray(cOffset, cOffset + cSpan), cPtr >> 2);
-    this.run(transA, transB, m, n, k, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc);
+    this.run(transA, transB, m, n, k, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc, tmpPtr);
     c.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cSpan), cOffset);
   }
 
-  /** Runs a GEMM on operands already in memory, split across the threads when it is big enough. */
+  /**
+   * Runs a GEMM on operands already in memory, split across the threads when it is big enough. `tmp`:
+   * room for m*n floats, used when {@link swapsOperands} (the choice depends only on the shape, so
+   * results stay independent of the thread count).
+   */
   private run(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, tmp: number,
+  ): void {
+    if (k > 0 && alpha !== 0 && swapsOperands(transA, transB, m, n, k)) {
+      // T[n x m] = op(B)^T op(A)^T: B stored n x k read in place, A stored m x k packed as "B^T"
+      this.split(false, true, n, m, k, alpha, b, ldb, a, lda, 0, tmp, m);
+      this.k.storeTransposed(c, ldc, tmp, m, n, beta);
+      return;
+    }
+    this.split(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+
+  private split(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number,
   ): void {
@@ -412,7 +439,7 @@ class WasmKernels implements WasmBackend {
       this.k.im2col(xPtr, colsPtr, ...geometry);
       if (bias !== null) for (let co = 0; co < cout; co++) f.fill(bias[co], (cPtr >> 2) + co * L, (cPtr >> 2) + (co + 1) * L);
       this.gemms++;
-      this.run(false, false, cout, L, K, 1, wPtr, K, colsPtr, L, bias !== null ? 1 : 0, cPtr, L);
+      this.run(false, false, cout, L, K, 1, wPtr, K, colsPtr, L, bias !== null ? 1 : 0, cPtr, L, -1);
       out.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cout * L), b * cout * L);
     }
   }
@@ -438,7 +465,7 @@ class WasmKernels implements WasmBackend {
     for (let b = 0; b < batch; b++) {
       f.set(dy.subarray(b * cout * L, (b + 1) * cout * L), dyPtr >> 2);
       this.gemms++;
-      this.run(true, false, K, L, cout, 1, wPtr, K, dyPtr, L, 0, colsPtr, L);
+      this.run(true, false, K, L, cout, 1, wPtr, K, dyPtr, L, 0, colsPtr, L, -1);
       f.set(dx.subarray(b * image, (b + 1) * image), dxPtr >> 2);
       this.k.col2imAccumulate(dxPtr, colsPtr, ...geometry);
       dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + image), b * image);
@@ -460,7 +487,8 @@ class WasmKernels implements WasmBackend {
     const xPtr = dwPtr + align(cout * K * 4, 64);
     const colsPtr = xPtr + align(image * 4, 64);
     const dyPtr = colsPtr + align(K * L * 4, 64);
-    this.reserve(dyPtr + cout * L * 4 - this.opBase);
+    const tmpPtr = dyPtr + align(cout * L * 4, 64);
+    this.reserve(tmpPtr + cout * K * 4 - this.opBase);
     const f = this.f32;
     f.set(dW.subarray(0, cout * K), dwPtr >> 2);
     for (let b = 0; b < batch; b++) {
@@ -468,7 +496,7 @@ class WasmKernels implements WasmBackend {
       this.k.im2col(xPtr, colsPtr, ...geometry);
       f.set(dy.subarray(b * cout * L, (b + 1) * cout * L), dyPtr >> 2);
       this.gemms++;
-      this.run(false, true, cout, K, L, 1, dyPtr, L, colsPtr, L, 1, dwPtr, K);
+      this.run(false, true, cout, K, L, 1, dyPtr, L, colsPtr, L, 1, dwPtr, K, tmpPtr);
     }
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
   }
