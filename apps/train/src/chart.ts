@@ -150,11 +150,11 @@ export function curvesSpec(points: CurvePoint[], options: CurvesSpecOptions): To
     tooltip: [{ field: "series" }, { field: "epoch" }, { field: "value", format: ".4f" }],
   };
   if (options.dashes) {
-    encoding.strokeDash = { field: "series", type: "nominal", sort: options.series, scale: { domain: options.series, range: options.dashes }, legend: null };
+    encoding.strokeDash = { field: "series", type: "nominal", sort: options.series, scale: { domain: options.series, range: options.dashes } };
   }
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: options.title, anchor: "start", fontSize: 15 },
+    title: { text: options.title, anchor: "start", fontSize: 15, offset: 14 },
     background: "white",
     padding: 12,
     data: { values: points as unknown as Record<string, unknown>[] },

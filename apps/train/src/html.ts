@@ -48,9 +48,14 @@ export function figureCards(cards: { label: string; value: string }[]): string {
   return `<div class="cards">${cards.map((c) => `<div class="card"><div class="value">${c.value}</div><div class="label">${c.label}</div></div>`).join("")}</div>`;
 }
 
-/** An image with a caption; `src` is a path relative to the page. */
-export function figure(src: string, alt: string, caption: string, extra = ""): string {
-  return `<figure><img src="${escapeHtml(src)}" alt="${escapeHtml(alt)}">${caption || extra ? `<figcaption>${caption}${extra}</figcaption>` : ""}</figure>`;
+/**
+ * An image with a caption (HTML); `src` is a path relative to the page. `width` sets the displayed
+ * CSS width (charts are rendered at 2x for sharp text, so they show at half their pixel width).
+ */
+export function figure(src: string, alt: string, caption: string, width?: number): string {
+  const size = width ? ` width="${Math.round(width)}"` : "";
+  const capWidth = width ? ` style="max-width: ${Math.max(320, Math.round(width))}px"` : "";
+  return `<figure><img src="${escapeHtml(src)}" alt="${escapeHtml(alt)}"${size}>${caption ? `<figcaption${capWidth}>${caption}</figcaption>` : ""}</figure>`;
 }
 
 const CSS = `
@@ -72,7 +77,7 @@ td.num, th.num { text-align: right; }
 table.config td:first-child { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; color: #39424c; }
 figure { margin: 0 0 12px; background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 12px; display: inline-block; max-width: 100%; }
 figure img { display: block; max-width: 100%; height: auto; }
-figcaption { color: #4a525c; font-size: 13px; margin-top: 8px; max-width: 900px; }
+figcaption { color: #4a525c; font-size: 13px; margin-top: 8px; }
 .columns { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 .note { color: #4a525c; font-size: 14px; max-width: 900px; }
 a { color: #1f5fa8; }

@@ -71,6 +71,7 @@ export function trainingCurvesSpec(history: EpochRecord[]): TopLevelSpec {
     title: "Training curves",
     panels: [...TRAINING_PANELS],
     series: ["train", "test"],
+    seriesTitle: "data",
     colors: ["#1f77b4", "#ff7f0e"],
   });
 }
@@ -82,20 +83,29 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
   await writeFileAtomic(path, encoder.encode(text));
 }
 
+/** The files of a chart written by {@link writeChart}, and its display size in CSS pixels. */
+export interface ChartFiles {
+  svg: string;
+  png: string;
+  /** The SVG's size (the PNG is twice as large, for sharp text). */
+  width: number;
+  height: number;
+}
+
 /**
- * Renders a vega-lite spec and writes `<name>.svg` and `<name>.png` atomically into `out`.
- * Returns the two file names.
+ * Renders a vega-lite spec and writes `<name>.svg` and `<name>.png` (2x) atomically into `out`.
  *
  * @example
  * ```ts
- * await writeChart("runs/a", "curves", trainingCurvesSpec(history)); // ["curves.svg", "curves.png"]
+ * await writeChart("runs/a", "curves", trainingCurvesSpec(history)); // { svg: "curves.svg", png: "curves.png", width, height }
  * ```
  */
-export async function writeChart(out: string, name: string, spec: TopLevelSpec): Promise<string[]> {
-  const chart = await renderVegaLite(spec);
+export async function writeChart(out: string, name: string, spec: TopLevelSpec): Promise<ChartFiles> {
+  const zoom = 2;
+  const chart = await renderVegaLite(spec, zoom);
   await writeTextAtomic(join(out, `${name}.svg`), chart.svg);
   await writeFileAtomic(join(out, `${name}.png`), chart.png);
-  return [`${name}.svg`, `${name}.png`];
+  return { svg: `${name}.svg`, png: `${name}.png`, width: chart.width / zoom, height: chart.height / zoom };
 }
 
 function describeModel(result: TrainResult): string {
@@ -121,7 +131,7 @@ function describeData(result: TrainResult): string {
  * grid (relative paths), the per-epoch table, the configuration, the seed and the wall time.
  * Self-contained: inline CSS, no scripts, nothing fetched.
  */
-export function trainingReportHtml(result: TrainResult, files: { curves: string; curvesSvg: string; grid: string; gridRows: number }): string {
+export function trainingReportHtml(result: TrainResult, files: { chart: ChartFiles; grid: string; gridWidth: number; gridRows: number }): string {
   const { session, history, wallSeconds } = result;
   const config = session.config;
   const final = history[history.length - 1];
@@ -147,9 +157,9 @@ export function trainingReportHtml(result: TrainResult, files: { curves: string;
     `<h2>Per-class IoU (test set, final epoch)</h2>`,
     table(["class", "IoU"], iouRows, "iou"),
     `<h2>Training curves</h2>`,
-    figure(files.curves, "training curves", `Train figures are over each epoch's training batches (training mode); test figures over the test set after the epoch. Also as <a href="${files.curvesSvg}">SVG</a>.`),
+    figure(files.chart.png, "training curves", `Train figures are over each epoch's training batches (training mode); test figures over the test set after the epoch. Also as <a href="${files.chart.svg}">SVG</a>.`, files.chart.width),
     `<h2>Predictions</h2>`,
-    figure(files.grid, "prediction grid", `The first ${files.gridRows} test images: input, ground truth and the model's prediction (eval mode). ${classLegend(session.classNames)}`),
+    figure(files.grid, "prediction grid", `The first ${files.gridRows} test images: input, ground truth and the model's prediction (eval mode). ${classLegend(session.classNames)}`, files.gridWidth),
     `<h2>Per-epoch figures</h2>`,
     table(["epoch", "train loss", "train acc", "train mIoU", "test acc", "test mIoU", "lr", "seconds"], epochRows, "epochs"),
     `<h2>Configuration</h2>`,
@@ -177,10 +187,10 @@ export const REPORT_FILES = ["metrics.json", "model.safetensors", "curves.svg", 
 export async function writeReport(out: string, result: TrainResult): Promise<string[]> {
   await writeTextAtomic(join(out, "metrics.json"), JSON.stringify(metricsJson(result), null, 2) + "\n");
   await writeFileAtomic(join(out, "model.safetensors"), encodeUNetWeights(result.session.model));
-  const [curvesSvg, curves] = await writeChart(out, "curves", trainingCurvesSpec(result.history));
+  const chart = await writeChart(out, "curves", trainingCurvesSpec(result.history));
   const grid = predictionGrid(result.session, 8);
   await writeFileAtomic(join(out, "predictions.png"), grid.png);
   const gridRows = Math.min(8, result.session.test.images.shape[0]);
-  await writeTextAtomic(join(out, "index.html"), trainingReportHtml(result, { curves, curvesSvg, grid: "predictions.png", gridRows }));
+  await writeTextAtomic(join(out, "index.html"), trainingReportHtml(result, { chart, grid: "predictions.png", gridWidth: grid.width, gridRows }));
   return [...REPORT_FILES];
 }
