@@ -128,7 +128,13 @@ export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, op
   const K = g.channels * g.kernelH * g.kernelW;
   const L = g.outH * g.outW;
   const out = new Tensor(x.dtype, [n, cout, g.outH, g.outW]);
-  const gemm = backendFor(x.dtype).gemm;
+  const kernels = backendFor(x.dtype);
+  if (kernels.conv2dForward && n > 0) {
+    // A backend's fused kernel (same math: im2col + GEMM) keeps the column matrix in its memory.
+    kernels.conv2dForward({ geometry: g, batch: n, cout, x: x.data, weight: weight.data, bias: bias?.data ?? null, out: out.data });
+    return out;
+  }
+  const gemm = kernels.gemm;
   const pointwise = isPointwise(g);
   const cols: TypedArray = pointwise ? x.data : allocate(x.dtype, n > 0 ? K * L : 0);
   const imageSize = g.channels * g.height * g.width;
@@ -210,7 +216,12 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape
   const K = g.channels * g.kernelH * g.kernelW;
   const L = g.outH * g.outW;
   const dx = new Tensor(dy.dtype, inputShape);
-  const gemm = backendFor(dy.dtype).gemm;
+  const kernels = backendFor(dy.dtype);
+  if (kernels.conv2dBackwardData && n > 0) {
+    kernels.conv2dBackwardData({ geometry: g, batch: n, cout, dy: dy.data, weight: weight.data, dx: dx.data });
+    return dx;
+  }
+  const gemm = kernels.gemm;
   const pointwise = isPointwise(g);
   const dcols: TypedArray | null = pointwise ? null : allocate(dy.dtype, n > 0 ? K * L : 0);
   const imageSize = g.channels * g.height * g.width;
@@ -296,7 +307,13 @@ export function conv2dBackwardWeight(
   const n = x.shape[0];
   const K = g.channels * g.kernelH * g.kernelW;
   const L = g.outH * g.outW;
-  const gemm = backendFor(x.dtype).gemm;
+  const kernels = backendFor(x.dtype);
+  if (kernels.conv2dBackwardWeight && n > 0) {
+    kernels.conv2dBackwardWeight({ geometry: g, batch: n, cout, dy: dy.data, x: x.data, dW: dW.data });
+    if (db !== undefined) conv2dBackwardBias(dy, db);
+    return dW;
+  }
+  const gemm = kernels.gemm;
   const pointwise = isPointwise(g);
   const cols: TypedArray = pointwise ? x.data : allocate(x.dtype, n > 0 ? K * L : 0);
   const imageSize = g.channels * g.height * g.width;
