@@ -16,18 +16,20 @@ export const NR: i32 = 8;
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const o1: usize = <usize>min(1, mr - 1) * rs;
-  const o2: usize = <usize>min(2, mr - 1) * rs;
-  const o3: usize = <usize>min(3, mr - 1) * rs;
-  for (let p = 0; p < kc; p++) {
+  let a0: usize = a;
+  let a1: usize = a + <usize>min(1, mr - 1) * rs;
+  let a2: usize = a + <usize>min(2, mr - 1) * rs;
+  let a3: usize = a + <usize>min(3, mr - 1) * rs;
+  const bEnd = bp + (<usize>kc << 5);
+  while (bp < bEnd) {
     const b0 = v128.load(bp, 0);
     const b1 = v128.load(bp, 16);
     let x: v128;
-    x = v128.load32_splat(a); c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a + o1); c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a + o2); c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a + o3); c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    a += ps;
+    x = v128.load32_splat(a0); c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a1); c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a2); c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a3); c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a0 += ps; a1 += ps; a2 += ps; a3 += ps;
     bp += 32;
   }
   c00 = f32x4.mul(c00, alpha);

@@ -4,7 +4,7 @@
 // registers). The output is committed; the build does not run this.
 import { writeFileSync } from "node:fs";
 
-const MR = 4;
+const MR = Number(process.env.MR ?? 4);
 const NV = 2; // f32x4 vectors per row of the tile
 const NR = NV * 4;
 const lines = [];
@@ -24,16 +24,20 @@ out(` */`);
 out(`// @ts-ignore: decorator`);
 out(`@inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128): void {`);
 for (let r = 0; r < MR; r++) out(`  let ${Array.from({ length: NV }, (_, v) => `c${r}${v} = f32x4.splat(0)`).join(", ")};`);
-for (let r = 1; r < MR; r++) out(`  const o${r}: usize = <usize>min(${r}, mr - 1) * rs;`);
-out(`  for (let p = 0; p < kc; p++) {`);
+// Row pointers are loop-carried (advanced by ps each step): written as offsets from one pointer,
+// binaryen sinks the single-use offset computations into the loop body and V8 recomputes them
+// (min, imul) on every iteration (seen in --print-wasm-code); the loop ends on B's end pointer.
+for (let r = 0; r < MR; r++) out(`  let a${r}: usize = a${r ? ` + <usize>min(${r}, mr - 1) * rs` : ""};`);
+out(`  const bEnd = bp + (<usize>kc << ${Math.log2(NR * 4)});`);
+out(`  while (bp < bEnd) {`);
 for (let v = 0; v < NV; v++) out(`    const b${v} = v128.load(bp, ${v * 16});`);
 out(`    let x: v128;`);
 for (let r = 0; r < MR; r++) {
-  let s = `    x = v128.load32_splat(a${r ? ` + o${r}` : ""});`;
+  let s = `    x = v128.load32_splat(a${r});`;
   for (let v = 0; v < NV; v++) s += ` c${r}${v} = f32x4.add(c${r}${v}, f32x4.mul(x, b${v}));`;
   out(s);
 }
-out(`    a += ps;`);
+out(`    ${Array.from({ length: MR }, (_, r) => `a${r} += ps;`).join(" ")}`);
 out(`    bp += ${NR * 4};`);
 out(`  }`);
 for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`  c${r}${v} = f32x4.mul(c${r}${v}, alpha);`);
