@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 /**
  * Shared vitest configuration: resolve workspace packages to their TypeScript sources through the
  * `@unetkit/source` export condition, so tests run with no build first. Each run also writes
- * `.vitest-result.json` beside the package, which `tools/test-summary.mjs` adds up into one line.
+ * `.vitest-result.json` (`.vitest-result-wasm.json` on the wasm backend) beside the package, which
+ * `tools/test-summary.mjs` adds up into one line.
  */
 const conditions = ["@unetkit/source", "module", "node", "development|production"];
 
@@ -24,7 +25,8 @@ export function packageConfig(extra: { testTimeout?: number } = {}) {
       pool: "forks",
       setupFiles: backendSetup,
       reporters: ["default", "json"],
-      outputFile: { json: ".vitest-result.json" },
+      // One results file per backend, so a wasm pass does not overwrite the TypeScript pass.
+      outputFile: { json: process.env.UNETKIT_BACKEND ? `.vitest-result-${process.env.UNETKIT_BACKEND}.json` : ".vitest-result.json" },
     },
   });
 }

@@ -14,17 +14,22 @@ for (const group of ["packages", "apps"]) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir)) {
-    const file = join(dir, name, ".vitest-result.json");
-    if (!existsSync(file)) continue;
+    for (const file of readdirSync(join(dir, name)).filter((f) => /^\.vitest-result(-[a-z]+)?\.json$/.test(f)).map((f) => join(dir, name, f))) {
+    const label = file.includes("-wasm") ? `${name} (wasm backend)` : name;
     const r = JSON.parse(readFileSync(file, "utf8"));
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-    perPackage.push(`${group}/${name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+    perPackage.push(`${group}/${label}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
     for (const suite of r.testResults ?? []) {
       for (const t of suite.assertionResults ?? []) {
-        if (t.status === "failed") failures.push(`${group}/${name}: ${t.fullName}`);
+        if (t.status === "failed") failures.push(`${group}/${label}: ${t.fullName}`);
       }
+      if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) {
+        failures.push(`${group}/${label}: ${suite.name} (the file failed to load: ${String(suite.message ?? "").split("\n")[0]})`);
+        failed += 1;
+      }
+    }
     }
   }
 }

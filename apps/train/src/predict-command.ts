@@ -5,6 +5,7 @@ import { decodePng, savePng } from "@unetkit/data/node";
 import { Tensor } from "@unetkit/tensor";
 import { decodeUNetWeights, predictTiled } from "@unetkit/unet";
 import { parseFlags } from "./cli.js";
+import { BACKEND_FLAGS } from "./backend.js";
 import { normalizeInPlace } from "./trainer.js";
 import { UsageError } from "./usage-error.js";
 
@@ -14,6 +15,7 @@ const OPTIONS = {
   tile: { type: "string" },
   quiet: { type: "boolean" },
   debug: { type: "boolean" },
+  ...BACKEND_FLAGS,
 } as const;
 
 /** A decoded PNG as a `[1, C, H, W]` float tensor in [0, 1] with the model's channel count. */

@@ -1,3 +1,4 @@
+import { getBackend } from "@unetkit/tensor";
 import type { EpochRecord } from "./epoch-record.js";
 import type { TrainEvents } from "./trainer.js";
 
@@ -32,7 +33,7 @@ export function makeReporter(mode: OutputMode, epochs: number, out: NodeJS.Write
   if (mode === "json") {
     return {
       onStart: ({ startEpoch, batchesPerEpoch, session }) =>
-        write(JSON.stringify({ event: "start", startEpoch, batchesPerEpoch, epochs, parameters: session.model.parameterCount() }) + "\n"),
+        write(JSON.stringify({ event: "start", startEpoch, batchesPerEpoch, epochs, parameters: session.model.parameterCount(), backend: getBackend().name }) + "\n"),
       onEpoch: (r) => write(JSON.stringify({ event: "epoch", ...r }) + "\n"),
       done: (extra) => write(JSON.stringify({ event: "done", ...extra }) + "\n"),
     };
@@ -44,7 +45,7 @@ export function makeReporter(mode: OutputMode, epochs: number, out: NodeJS.Write
       write(
         `training ${session.model.constructor.name} (${session.model.parameterCount().toLocaleString("en-US")} parameters) on ` +
           `${session.train.images.shape[0]} images, testing on ${session.test.images.shape[0]}; ${c.epochs} epochs, batch ${c.batchSize}, ` +
-          `${c.optimizer} lr ${c.lr}${startEpoch > 0 ? `; resuming after epoch ${startEpoch}` : ""}\n`,
+          `${c.optimizer} lr ${c.lr}; ${getBackend().name} backend${startEpoch > 0 ? `; resuming after epoch ${startEpoch}` : ""}\n`,
       );
     },
     onBatch: ({ epoch, batch, batches, loss }) => {
