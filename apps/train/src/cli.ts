@@ -2,8 +2,8 @@ import { UnetkitError } from "@unetkit/tensor";
 import { parseArgs } from "node:util";
 import { runCompare } from "./compare-command.js";
 import { runPredict } from "./predict-command.js";
+import { RESIDUAL_FLAGS } from "./residual-command.js";
 import { runTrain } from "./train-command.js";
-import { BACKEND_FLAGS, chooseBackend } from "./backend.js";
 import { TRAIN_FLAGS } from "./train-config.js";
 import { UsageError } from "./usage-error.js";
 
@@ -13,7 +13,6 @@ const COMMON = {
   json: { type: "boolean", help: "one JSON object per line instead of a progress bar" },
   quiet: { type: "boolean", help: "print nothing but errors" },
   debug: { type: "boolean", help: "show stack traces of unexpected errors" },
-  ...BACKEND_FLAGS,
 } as const;
 
 export const HELP = `unetkit: train and compare U-Nets written from scratch in TypeScript
@@ -28,6 +27,13 @@ train options:
 ${[...Object.entries(TRAIN_FLAGS), ...Object.entries(COMMON)]
   .map(([k, v]) => `  --${k}${v.type === "string" ? " VALUE" : ""}`.padEnd(28) + v.help)
   .join("\n")}
+
+compare residual options (a small ResNet vs its plain twin, at two depths, on Fashion-MNIST or CIFAR-10;
+it also takes --train-size, --test-size, --epochs, --batch-size, --lr, --momentum, --weight-decay, --seed,
+and --depth N = blocks per stage of the deep pair):
+${Object.entries(RESIDUAL_FLAGS)
+  .map(([k, v]) => `  --${k} VALUE`.padEnd(28) + v.help.replace(/^residual: /, ""))
+  .join("\n")}
 `;
 
 /** Runs the CLI; returns the exit code. Errors end as one line on stderr, never a stack trace. */
@@ -35,13 +41,6 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const debug = rest.includes("--debug");
   try {
-    if (command === "train" || command === "predict" || command === "compare") {
-      // The kernel backend is chosen before the command runs: wasm by default, TypeScript on request
-      // or when wasm cannot load (said on stderr, so JSON-lines output on stdout stays clean).
-      const pre = parseArgs({ args: rest, options: BACKEND_FLAGS as never, strict: false, allowPositionals: true });
-      const chosen = await chooseBackend(pre.values as Record<string, unknown>);
-      if (chosen.note && !rest.includes("--quiet")) process.stderr.write(`unetkit: ${chosen.note}\n`);
-    }
     switch (command) {
       case "train":
         await runTrain(rest, { ...TRAIN_FLAGS, ...COMMON });
