@@ -4,6 +4,7 @@ import { runCompare } from "./compare-command.js";
 import { runPredict } from "./predict-command.js";
 import { RESIDUAL_FLAGS } from "./residual-command.js";
 import { runTrain } from "./train-command.js";
+import { BACKEND_FLAGS, chooseBackend } from "./backend.js";
 import { TRAIN_FLAGS } from "./train-config.js";
 import { UsageError } from "./usage-error.js";
 
@@ -13,6 +14,7 @@ const COMMON = {
   json: { type: "boolean", help: "one JSON object per line instead of a progress bar" },
   quiet: { type: "boolean", help: "print nothing but errors" },
   debug: { type: "boolean", help: "show stack traces of unexpected errors" },
+  ...BACKEND_FLAGS,
 } as const;
 
 export const HELP = `unetkit: train and compare U-Nets written from scratch in TypeScript
@@ -41,6 +43,13 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const debug = rest.includes("--debug");
   try {
+    if (command === "train" || command === "predict" || command === "compare") {
+      // The kernel backend is chosen before the command runs: wasm by default, TypeScript on request
+      // or when wasm cannot load (said on stderr, so JSON-lines output on stdout stays clean).
+      const pre = parseArgs({ args: rest, options: BACKEND_FLAGS as never, strict: false, allowPositionals: true });
+      const chosen = await chooseBackend(pre.values as Record<string, unknown>);
+      if (chosen.note && !rest.includes("--quiet")) process.stderr.write(`unetkit: ${chosen.note}\n`);
+    }
     switch (command) {
       case "train":
         await runTrain(rest, { ...TRAIN_FLAGS, ...COMMON });
