@@ -254,6 +254,17 @@ describe("createWasmBackend", () => {
     await expect(createWasmBackend({ threads: 1.5 })).rejects.toThrow(/threads/);
   });
 
+  it("keeps computing on the calling thread when a worker thread dies", async () => {
+    const b = await createWasmBackend({ threads: 2 });
+    const worker = (b as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0];
+    await worker.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the exit event arrive
+    const t: Case = { m: 128, n: 128, k: 300, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 13 };
+    expectMatchesTs(b, t);
+    expect(b.stats().parallelGemms).toBe(0);
+    b.dispose();
+  });
+
   it("dispose is idempotent and the backend refuses work afterwards", async () => {
     const b = await createWasmBackend({ threads: 2 });
     const t: Case = { m: 64, n: 64, k: 300, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 9 };

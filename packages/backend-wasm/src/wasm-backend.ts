@@ -159,7 +159,10 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   for (const worker of workers) {
     worker.removeAllListeners("exit");
     worker.removeAllListeners("error");
-    worker.on("error", () => {}); // a failure is reported through the control slot
+    worker.on("error", () => {}); // a failed GEMM is reported through the control slot
+    // a worker that dies (it should not: it catches its own errors) is never waited for again:
+    // later GEMMs run on the calling thread
+    worker.on("exit", () => backend.workerLost());
     worker.unref();
   }
   return backend;
@@ -176,6 +179,7 @@ class WasmKernels implements WasmBackend {
   private i32: Int32Array;
   private seq = 0;
   private disposed = false;
+  private workersLost = false;
   private gemms = 0;
   private parallelGemms = 0;
 
@@ -200,6 +204,11 @@ class WasmKernels implements WasmBackend {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.reserve(0);
+  }
+
+  /** Called when a worker thread exits on its own: stop splitting GEMMs across threads. */
+  workerLost(): void {
+    this.workersLost = true;
   }
 
   /** Index (in int32 words) of worker `w`'s control slot. */
@@ -300,7 +309,7 @@ class WasmKernels implements WasmBackend {
     const splitRows = m >= n;
     const units = splitRows ? Math.ceil(m / MR) : Math.ceil(n / NR);
     const parts = Math.min(T, units);
-    if (parts <= 1 || 2 * m * n * k < MIN_PARALLEL_FLOPS || !(alpha !== 0 && k > 0)) {
+    if (parts <= 1 || this.workersLost || 2 * m * n * k < MIN_PARALLEL_FLOPS || !(alpha !== 0 && k > 0)) {
       this.k.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratchOf(0));
       return;
     }
