@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ClassificationSet } from "@unetkit/data";
 import { ArgumentError } from "@unetkit/tensor";
 import { describe, expect, it } from "vitest";
 import { cifarBatchBytes, writeBarIdxSet } from "./__fixtures__/classification-files.js";
@@ -10,7 +11,7 @@ import { UsageError } from "./usage-error.js";
 const tmp = () => mkdtempSync(join(tmpdir(), "unetkit-cls-"));
 
 /** Record index of each drawn CIFAR image (every pixel byte of record i is i % 256). */
-function recordIds(set: { images: { data: Float32Array | Float64Array; shape: number[] } }): number[] {
+function recordIds(set: ClassificationSet): number[] {
   const n = set.images.shape[0];
   return Array.from({ length: n }, (_, i) => Math.round(set.images.data[i * 3072] * 255));
 }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { getBackend } from "@unetkit/tensor";
 import { writeFileAtomic } from "@unetkit/tensor/node";
 import type { TopLevelSpec } from "vega-lite";
 import { curvesSpec, type CurvePoint } from "./chart.js";
@@ -78,6 +79,7 @@ export function compareSummary(kind: string, runs: CompareRun[]): object {
     version: 1,
     kind,
     seed: base.config.seed,
+    backend: getBackend().name,
     config: base.config,
     classNames: base.classNames,
     runs: runs.map(({ name, result }) => {
@@ -163,7 +165,7 @@ export function compareReportHtml(kind: string, runs: CompareRun[], files: { cha
     figure(files.grid, "prediction grid", `The first ${files.gridRows} test images: input, ground truth, then each variant's prediction. ${classLegend(session.classNames)}`, files.gridWidth),
     `<h2>Shared configuration</h2>`,
     table(["option", "value"], flattenConfig(config).map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), "config"),
-    `<p class="note">Variants change only: ${runs.map((r) => `${escapeHtml(r.name)} (${escapeHtml(variantDiff(config, r.result.session.config))})`).join("; ")}. Figures: <a href="compare.json">compare.json</a>.</p>`,
+    `<p class="note">Variants change only: ${runs.map((r) => `${escapeHtml(r.name)} (${escapeHtml(variantDiff(config, r.result.session.config))})`).join("; ")}. Figures: <a href="compare.json">compare.json</a>. Kernel backend ${escapeHtml(getBackend().name)}.</p>`,
   ].join("\n");
   return htmlPage(desc.title, body);
 }

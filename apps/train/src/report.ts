@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { getBackend } from "@unetkit/tensor";
 import { writeFileAtomic } from "@unetkit/tensor/node";
 import { encodeUNetWeights } from "@unetkit/unet";
 import type { TopLevelSpec } from "vega-lite";
@@ -30,6 +31,7 @@ export function metricsJson(result: TrainResult): object {
       testIoU: Object.fromEntries(session.classNames.map((n, i) => [n, final.testIoU[i]])),
     },
     wallSeconds,
+    backend: getBackend().name,
     node: process.version,
   };
 }
@@ -164,7 +166,7 @@ export function trainingReportHtml(result: TrainResult, files: { chart: ChartFil
     table(["epoch", "train loss", "train acc", "train mIoU", "test acc", "test mIoU", "lr", "seconds"], epochRows, "epochs"),
     `<h2>Configuration</h2>`,
     table(["option", "value"], flattenConfig(config).map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), "config"),
-    `<p class="note">Files: <a href="metrics.json">metrics.json</a> (all figures), <a href="model.safetensors">model.safetensors</a> (weights, PyTorch state-dict keys), <code>checkpoint.safetensors</code> (for <code>--resume</code>). Node ${escapeHtml(process.version)}.</p>`,
+    `<p class="note">Files: <a href="metrics.json">metrics.json</a> (all figures), <a href="model.safetensors">model.safetensors</a> (weights, PyTorch state-dict keys), <code>checkpoint.safetensors</code> (for <code>--resume</code>). Kernel backend ${escapeHtml(getBackend().name)}, Node ${escapeHtml(process.version)}.</p>`,
   ].join("\n");
   return htmlPage(`unetkit training report (test mIoU ${fmt(final.testMeanIoU)})`, body);
 }

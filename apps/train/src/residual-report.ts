@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { getBackend } from "@unetkit/tensor";
 import type { TopLevelSpec } from "vega-lite";
 import { curvesSpec, type CurvePoint } from "./chart.js";
 import type { ClassifierEpoch } from "./classifier-trainer.js";
@@ -96,6 +97,7 @@ export function residualSummary(config: ResidualConfig, runs: ResidualRun[]): ob
     version: 1,
     kind: "residual",
     seed: config.seed,
+    backend: getBackend().name,
     config,
     runs: runs.map((r) => {
       const f = r.history[r.history.length - 1];
@@ -201,7 +203,7 @@ export function residualReportHtml(config: ResidualConfig, runs: ResidualRun[], 
     `<h2>What was measured</h2>`,
     `<p class="note">${measured}</p>`,
     table(["option", "value"], flattenConfig({ ...config, data: { ...config.data, classNames: undefined, source: undefined } }).map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), "config"),
-    `<p class="note">Figures: <a href="compare.json">compare.json</a> (per-epoch curves and per-class test accuracy). Node ${escapeHtml(process.version)}.</p>`,
+    `<p class="note">Figures: <a href="compare.json">compare.json</a> (per-epoch curves and per-class test accuracy). Kernel backend ${escapeHtml(getBackend().name)}, Node ${escapeHtml(process.version)}.</p>`,
   ].join("\n");
   return htmlPage("Residual vs plain networks", body);
 }
