@@ -107,9 +107,12 @@ describe("fused conv kernels", () => {
         const w = values(cout * K, seed + 1);
         const want = values(batch * image, seed + 3); // accumulated into
         const got = want.slice();
+        const got2 = want.slice();
         backwardDataUnfused(one, g, batch, cout, dy, w, want);
         one.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: got });
+        two.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: got2 });
         expect(sameBits(got, want)).toBe(true);
+        expect(sameBits(got2, want)).toBe(true);
       }),
       { numRuns: 150 },
     );
@@ -123,39 +126,45 @@ describe("fused conv kernels", () => {
         const x = values(batch * image, seed + 1);
         const want = values(cout * K, seed + 4); // accumulated into
         const got = want.slice();
+        const got2 = want.slice();
         backwardWeightUnfused(one, g, batch, cout, dy, x, want);
         one.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: got });
+        two.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: got2 });
         expect(sameBits(got, want)).toBe(true);
+        expect(sameBits(got2, want)).toBe(true);
       }),
       { numRuns: 150 },
     );
   });
 
-  it("splits big convolutions across threads with bit-identical results", () => {
+  it("splits big convolutions across threads (images, or each GEMM for one image) with bit-identical results", () => {
     const g: ConvGeometry = { channels: 16, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 32, outW: 32 };
     const { image, K, L } = sizes(g);
-    const batch = 2;
-    const cout = 32;
-    const x = values(batch * image, 1);
-    const w = values(cout * K, 2);
-    const dy = values(batch * cout * L, 3);
-    const before = two.stats().parallelGemms;
-    const o1 = new Float32Array(batch * cout * L);
-    const o2 = o1.slice();
-    one.conv2dForward({ geometry: g, batch, cout, x, weight: w, bias: null, out: o1 });
-    two.conv2dForward({ geometry: g, batch, cout, x, weight: w, bias: null, out: o2 });
-    expect(sameBits(o1, o2)).toBe(true);
-    const dx1 = new Float32Array(batch * image);
-    const dx2 = dx1.slice();
-    one.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: dx1 });
-    two.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: dx2 });
-    expect(sameBits(dx1, dx2)).toBe(true);
-    const dw1 = new Float32Array(cout * K);
-    const dw2 = dw1.slice();
-    one.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: dw1 });
-    two.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: dw2 });
-    expect(sameBits(dw1, dw2)).toBe(true);
-    expect(two.stats().parallelGemms).toBe(before + 3 * batch);
+    for (const batch of [1, 2, 3]) {
+      const cout = 32;
+      const x = values(batch * image, 1);
+      const w = values(cout * K, 2);
+      const dy = values(batch * cout * L, 3);
+      const before = two.stats().parallelGemms;
+      const o1 = new Float32Array(batch * cout * L);
+      const o2 = o1.slice();
+      one.conv2dForward({ geometry: g, batch, cout, x, weight: w, bias: null, out: o1 });
+      two.conv2dForward({ geometry: g, batch, cout, x, weight: w, bias: null, out: o2 });
+      expect(sameBits(o1, o2)).toBe(true);
+      const dx1 = new Float32Array(batch * image);
+      const dx2 = dx1.slice();
+      one.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: dx1 });
+      two.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: dx2 });
+      expect(sameBits(dx1, dx2)).toBe(true);
+      const dw1 = new Float32Array(cout * K);
+      const dw2 = dw1.slice();
+      one.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: dw1 });
+      two.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: dw2 });
+      expect(sameBits(dw1, dw2)).toBe(true);
+      // forward and input gradient: one split each (images, or each image's GEMM when batch is 1);
+      // weight gradient: every image's GEMM split by columns
+      expect(two.stats().parallelGemms).toBe(before + 2 + batch);
+    }
   });
 
   it("refuses short arrays and float64 with an ArgumentError naming the kernel", () => {

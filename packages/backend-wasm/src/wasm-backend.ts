@@ -65,6 +65,10 @@ interface Kernels {
 const PAGE = 65536;
 /** Maximum pages of the shared memory: must equal `--maximumMemory` in scripts/build-wasm.mjs. */
 const SHARED_MAX_PAGES = 32768;
+/** Worker commands (control slot word 3): see worker-source.ts. */
+const CMD_GEMM = 1;
+const CMD_CONV_FORWARD = 3;
+const CMD_CONV_BACKWARD_DATA = 4;
 /** Int32 words per worker control slot. */
 const SLOT_WORDS = 32;
 /** Below this many flops (2mnk) a GEMM stays on the calling thread: waking workers costs more. */
@@ -325,7 +329,7 @@ class WasmKernels implements WasmBackend {
       if (lo >= total) break;
       const hi = Math.min(total, lo + per);
       const s = this.slotIndex(w);
-      ctl[s + 3] = 1;
+      ctl[s + 3] = CMD_GEMM;
       ctl[s + 4] = tA;
       ctl[s + 5] = tB;
       ctl[s + 6] = splitRows ? hi - lo : m;
@@ -345,17 +349,7 @@ class WasmKernels implements WasmBackend {
     }
     const first = Math.min(total, per);
     this.k.gemm(tA, tB, splitRows ? first : m, splitRows ? n : first, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratchOf(0));
-    let failed = false;
-    for (let w = 1; w <= used; w++) {
-      const s = this.slotIndex(w);
-      for (;;) {
-        const done = Atomics.load(ctl, s + 1);
-        if (done === seq) break;
-        Atomics.wait(ctl, s + 1, done);
-      }
-      if (ctl[s + 2] !== 0) failed = true;
-    }
-    if (failed) throw new Error("@unetkit/backend-wasm: a GEMM worker thread failed");
+    this.waitWorkers(seq, used);
   }
 
   im2col(args: Im2colArgs): void {
@@ -399,6 +393,60 @@ class WasmKernels implements WasmBackend {
     }
   }
 
+  /** Threads a fused conv call splits its images over (1: split each image's GEMM instead). */
+  private imageParts(batch: number): number {
+    return this.workersLost ? 1 : Math.min(this.threads, batch);
+  }
+
+  /**
+   * Runs images [0, batch) in `parts` contiguous ranges: range t > 0 on worker t (command `cmd` with
+   * `args`, its column scratch at `colsPtr + t*colsBytes`, `beta`, the geometry), range 0 with
+   * `local` on the calling thread, then waits for the workers.
+   */
+  private splitImages(
+    batch: number, parts: number, cmd: number, args: number[], colsPtr: number, colsBytes: number, beta: number,
+    geometry: number[], local: (b0: number, b1: number, cols: number) => void,
+  ): void {
+    const per = Math.ceil(batch / parts);
+    const seq = ++this.seq;
+    const ctl = this.i32;
+    let used = 0;
+    for (let w = 1; w < parts; w++) {
+      const b0 = w * per;
+      if (b0 >= batch) break;
+      const s = this.slotIndex(w);
+      ctl[s + 3] = cmd;
+      for (let i = 0; i < args.length; i++) ctl[s + 4 + i] = args[i];
+      ctl[s + 11] = b0;
+      ctl[s + 12] = Math.min(batch, b0 + per);
+      ctl[s + 13] = colsPtr + w * colsBytes;
+      this.f32[s + 14] = beta;
+      for (let i = 0; i < geometry.length; i++) ctl[s + 15 + i] = geometry[i];
+      Atomics.store(ctl, s, seq);
+      Atomics.notify(ctl, s);
+      used = w;
+    }
+    this.parallelGemms += used > 0 ? 1 : 0;
+    local(0, Math.min(batch, per), colsPtr);
+    this.waitWorkers(seq, used);
+  }
+
+  /** Waits until workers 1..used have finished request `seq`; throws if one failed. */
+  private waitWorkers(seq: number, used: number): void {
+    const ctl = this.i32;
+    let failed = false;
+    for (let w = 1; w <= used; w++) {
+      const s = this.slotIndex(w);
+      for (;;) {
+        const done = Atomics.load(ctl, s + 1);
+        if (done === seq) break;
+        Atomics.wait(ctl, s + 1, done);
+      }
+      if (ctl[s + 2] !== 0) failed = true;
+    }
+    if (failed) throw new Error("@unetkit/backend-wasm: a worker thread failed");
+  }
+
   /**
    * Checks a fused conv call: float32 arrays long enough for the batch. Returns the sizes
    * (image CHW, K = C*kh*kw, L = outH*outW) and the geometry as the wasm kernels take it.
@@ -436,6 +484,35 @@ class WasmKernels implements WasmBackend {
     if (bias !== null) checks.push(["bias", bias, cout]);
     const { image, K, L, geometry } = this.convSizes("conv2dForward", args, checks);
     if (batch === 0 || L === 0) return;
+    const parts = this.imageParts(batch);
+    if (parts > 1) {
+      // whole images per thread (im2col included): every image's GEMM runs on one thread, so the
+      // results equal the one-thread path's bit for bit
+      const wPtr = this.opBase;
+      const xPtr = wPtr + align(cout * K * 4, 64);
+      const outPtr = xPtr + align(batch * image * 4, 64);
+      const colsPtr = outPtr + align(batch * cout * L * 4, 64);
+      const colsBytes = align(K * L * 4, 64);
+      this.reserve(colsPtr + parts * colsBytes - this.opBase);
+      const f = this.f32;
+      f.set(weight.subarray(0, cout * K), wPtr >> 2);
+      f.set(x.subarray(0, batch * image), xPtr >> 2);
+      if (bias !== null) {
+        for (let b = 0; b < batch; b++) {
+          for (let co = 0; co < cout; co++) f.fill(bias[co], (outPtr >> 2) + (b * cout + co) * L, (outPtr >> 2) + (b * cout + co + 1) * L);
+        }
+      }
+      const beta = bias !== null ? 1 : 0;
+      this.gemms += batch;
+      this.splitImages(batch, parts, CMD_CONV_FORWARD, [wPtr, K, cout, L, xPtr, image, outPtr], colsPtr, colsBytes, beta, geometry, (b0, b1, cols) => {
+        for (let b = b0; b < b1; b++) {
+          this.k.im2col(xPtr + b * image * 4, cols, ...geometry);
+          this.k.gemm(0, 0, cout, L, K, 1, wPtr, K, cols, L, beta, outPtr + b * cout * L * 4, L, this.scratchOf(0));
+        }
+      });
+      out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * cout * L), 0);
+      return;
+    }
     const wPtr = this.opBase;
     const xPtr = wPtr + align(cout * K * 4, 64);
     const colsPtr = xPtr + align(image * 4, 64);
@@ -464,6 +541,28 @@ class WasmKernels implements WasmBackend {
       ["dx", dx, batch * g.channels * g.height * g.width],
     ]);
     if (batch === 0 || L === 0) return;
+    const parts = this.imageParts(batch);
+    if (parts > 1) {
+      const wPtr = this.opBase;
+      const dyPtr = wPtr + align(cout * K * 4, 64);
+      const dxPtr = dyPtr + align(batch * cout * L * 4, 64);
+      const colsPtr = dxPtr + align(batch * image * 4, 64);
+      const colsBytes = align(K * L * 4, 64);
+      this.reserve(colsPtr + parts * colsBytes - this.opBase);
+      const f = this.f32;
+      f.set(weight.subarray(0, cout * K), wPtr >> 2);
+      f.set(dy.subarray(0, batch * cout * L), dyPtr >> 2);
+      f.set(dx.subarray(0, batch * image), dxPtr >> 2);
+      this.gemms += batch;
+      this.splitImages(batch, parts, CMD_CONV_BACKWARD_DATA, [wPtr, K, cout, L, dyPtr, image, dxPtr], colsPtr, colsBytes, 0, geometry, (b0, b1, cols) => {
+        for (let b = b0; b < b1; b++) {
+          this.k.gemm(1, 0, K, L, cout, 1, wPtr, K, dyPtr + b * cout * L * 4, L, 0, cols, L, this.scratchOf(0));
+          this.k.col2imAccumulate(dxPtr + b * image * 4, cols, ...geometry);
+        }
+      });
+      dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + batch * image), 0);
+      return;
+    }
     const wPtr = this.opBase;
     const dyPtr = wPtr + align(cout * K * 4, 64);
     const colsPtr = dyPtr + align(cout * L * 4, 64);

@@ -3,13 +3,16 @@
  * TypeScript sources and from the bundle alike). It instantiates the shared-memory kernels module
  * on the shared memory and serves requests posted through a control slot in that memory:
  * slot[0] request sequence, slot[1] done sequence, slot[2] status (0 ok, 1 failed), slot[3] command
- * (1 gemm, 2 exit), slot[4..16] the gemm arguments (alpha and beta as float32 bits).
+ * (1 gemm, 2 exit, 3 conv forward, 4 conv input gradient), slot[4..16] the gemm arguments (alpha and
+ * beta as float32 bits); for 3 and 4: slot[4..10] weight, K, cout, L, input base, image size, output
+ * base, slot[11..12] the image range, slot[13] this thread's column scratch, slot[14] beta,
+ * slot[15..27] the geometry. Addresses are bytes, sizes elements.
  */
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
 const { module, memory, slot, scratch } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
-const gemm = instance.exports.gemm;
+const { gemm, im2col, col2imAccumulate } = instance.exports;
 const ctl = new Int32Array(memory.buffer, 0, slot + 32);
 const ctlF = new Float32Array(memory.buffer, 0, slot + 32);
 let seen = 0;
@@ -20,14 +23,28 @@ for (;;) {
   if (seq === seen) continue;
   seen = seq;
   const cmd = ctl[slot + 3];
-  if (cmd === 1) {
-    try {
+  try {
+    if (cmd === 1) {
       gemm(ctl[slot + 4], ctl[slot + 5], ctl[slot + 6], ctl[slot + 7], ctl[slot + 8], ctlF[slot + 9], ctl[slot + 10],
         ctl[slot + 11], ctl[slot + 12], ctl[slot + 13], ctlF[slot + 14], ctl[slot + 15], ctl[slot + 16], scratch);
-      ctl[slot + 2] = 0;
-    } catch (e) {
-      ctl[slot + 2] = 1;
+    } else if (cmd === 3 || cmd === 4) {
+      const w = ctl[slot + 4], K = ctl[slot + 5], cout = ctl[slot + 6], L = ctl[slot + 7];
+      const inBase = ctl[slot + 8], image = ctl[slot + 9], outBase = ctl[slot + 10];
+      const b0 = ctl[slot + 11], b1 = ctl[slot + 12], cols = ctl[slot + 13], beta = ctlF[slot + 14];
+      const g = Array.from(ctl.subarray(slot + 15, slot + 28));
+      for (let b = b0; b < b1; b++) {
+        if (cmd === 3) {
+          im2col(inBase + b * image * 4, cols, ...g);
+          gemm(0, 0, cout, L, K, 1, w, K, cols, L, beta, outBase + b * cout * L * 4, L, scratch);
+        } else {
+          gemm(1, 0, K, L, cout, 1, w, K, inBase + b * cout * L * 4, L, 0, cols, L, scratch);
+          col2imAccumulate(outBase + b * image * 4, cols, ...g);
+        }
+      }
     }
+    ctl[slot + 2] = 0;
+  } catch (e) {
+    ctl[slot + 2] = 1;
   }
   Atomics.store(ctl, slot + 1, seq);
   Atomics.notify(ctl, slot + 1);
