@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
-import { View, parse } from "vega";
+import { Error as LOG_ERRORS, View, logger, parse } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 
 /** The font every chart and grid label uses (bundled with the app, see {@link chartFontFiles}). */
@@ -82,7 +82,9 @@ export interface RenderedChart {
  * ```
  */
 export async function renderVegaLite(spec: TopLevelSpec, zoom = 2): Promise<RenderedChart> {
-  const view = new View(parse(compile(spec).spec), { renderer: "none" });
+  // Warnings would go to the console (and through --quiet); a bad spec still throws.
+  const log = logger(LOG_ERRORS);
+  const view = new View(parse(compile(spec, { logger: log }).spec), { renderer: "none", logLevel: LOG_ERRORS });
   try {
     const svg = await view.toSVG();
     return { svg, ...svgToPng(svg, zoom) };

@@ -29,7 +29,14 @@ export interface ClassificationSubsets {
   source: string;
 }
 
-/** The one-line message when no data set is found. */
+/**
+ * The one-line message when no data set is found: how to install Fashion-MNIST, or what to pass.
+ *
+ * @example
+ * ```ts
+ * missingDataMessage("/usr/share/datasets/fashion-mnist"); // "no data for compare residual: ..."
+ * ```
+ */
 export function missingDataMessage(fashionMnistDir: string): string {
   return (
     `no data for compare residual: Fashion-MNIST is not in ${fashionMnistDir}; ` +

@@ -71,6 +71,11 @@ export function compareCurvesSpec(kind: string, runs: CompareRun[]): TopLevelSpe
  * The `compare.json` summary: kind, seed, the shared configuration, and per variant its final test
  * mean IoU, pixel accuracy and per-class IoU (a table by class name), parameters, wall time and
  * per-epoch curves.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(compareSummary("skip", runs), null, 2);
+ * ```
  */
 export function compareSummary(kind: string, runs: CompareRun[]): object {
   const base = runs[0].result.session;
@@ -122,7 +127,15 @@ export function compareGrid(runs: CompareRun[], count = 8): { png: Uint8Array; w
   ]);
 }
 
-/** The comparison's `index.html`: results table, per-class IoU, chart, grid, links to each variant's report. */
+/**
+ * The comparison's `index.html`: results table, per-class IoU, chart, grid, links to each
+ * variant's report.
+ *
+ * @example
+ * ```ts
+ * compareReportHtml("skip", runs, { chart, grid: "predictions.png", gridWidth: 518, gridRows: 8 });
+ * ```
+ */
 export function compareReportHtml(kind: string, runs: CompareRun[], files: { chart: ChartFiles; grid: string; gridWidth: number; gridRows: number }): string {
   const desc = DESCRIPTIONS[kind] ?? { title: `compare ${kind}`, text: "" };
   const session = runs[0].result.session;

@@ -1,30 +1,67 @@
 import { DEFAULT_MASK_PALETTE } from "@unetkit/data";
 
-/** Escapes text for HTML element content and attribute values. */
+/**
+ * Escapes text for HTML element content and attribute values.
+ *
+ * @example
+ * ```ts
+ * escapeHtml('a < b & "c"'); // "a &lt; b &amp; &quot;c&quot;"
+ * ```
+ */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
 
-/** A number for people: fixed decimals, "–" for null/NaN. */
+/**
+ * A number for people: fixed decimals, "–" for null/NaN.
+ *
+ * @example
+ * ```ts
+ * fmt(0.91234); // "0.9123"
+ * fmt(null);    // "–"
+ * ```
+ */
 export function fmt(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
 }
 
-/** Seconds as "12.3 s" or "4 min 05 s". */
+/**
+ * Seconds as "12.3 s" or "4 min 05 s".
+ *
+ * @example
+ * ```ts
+ * fmtSeconds(245); // "4 min 05 s"
+ * ```
+ */
 export function fmtSeconds(s: number): string {
   if (s < 120) return `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);
   return `${m} min ${String(Math.round(s - m * 60)).padStart(2, "0")} s`;
 }
 
-/** A table from header cells and rows of cells; cells are HTML (escape text first). */
+/**
+ * A table from header cells and rows of cells; cells are HTML (escape text first).
+ *
+ * @example
+ * ```ts
+ * table(["class", "IoU"], [["circle", "0.9100"]]); // "<table><thead>...</table>"
+ * ```
+ */
 export function table(headers: string[], rows: string[][], className = ""): string {
   const head = `<thead><tr>${headers.map((h) => `<th>${h}</th>`).join("")}</tr></thead>`;
   const body = `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody>`;
   return `<table${className ? ` class="${className}"` : ""}>${head}${body}</table>`;
 }
 
-/** Key/value rows of a nested object with dotted keys (`model.depth`), skipping undefined values. */
+/**
+ * Key/value rows of a nested object with dotted keys (`model.depth`), skipping undefined values;
+ * arrays become comma-separated text.
+ *
+ * @example
+ * ```ts
+ * flattenConfig({ model: { depth: 2 }, widths: [8, 16] }); // [["model.depth", "2"], ["widths", "8, 16"]]
+ * ```
+ */
 export function flattenConfig(obj: unknown, prefix = ""): [string, string][] {
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
     return obj === undefined ? [] : [[prefix, Array.isArray(obj) ? obj.join(", ") : String(obj)]];
@@ -32,18 +69,39 @@ export function flattenConfig(obj: unknown, prefix = ""): [string, string][] {
   return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => flattenConfig(v, prefix ? `${prefix}.${k}` : k));
 }
 
-/** A small square in class `k`'s mask colour (DEFAULT_MASK_PALETTE, as the prediction grids). */
+/**
+ * A small square in class `k`'s mask colour (DEFAULT_MASK_PALETTE, as the prediction grids).
+ *
+ * @example
+ * ```ts
+ * swatch(1); // '<span class="swatch" style="background: rgb(31, 119, 180)"></span>'
+ * ```
+ */
 export function swatch(k: number): string {
   const c = DEFAULT_MASK_PALETTE[k] ?? [255, 255, 255];
   return `<span class="swatch" style="background: rgb(${c[0]}, ${c[1]}, ${c[2]})"></span>`;
 }
 
-/** "Colours: [swatch] background, [swatch] circle, ..." for a grid caption. */
+/**
+ * "Colours: [swatch] background, [swatch] circle, ..." for a grid caption.
+ *
+ * @example
+ * ```ts
+ * classLegend(["background", "circle", "square"]);
+ * ```
+ */
 export function classLegend(names: readonly string[]): string {
   return `Colours: ${names.map((n, i) => `${swatch(i)} ${escapeHtml(n)}`).join(", ")}.`;
 }
 
-/** Headline figure cards: a big value with a label under it. */
+/**
+ * Headline figure cards: a big value with a label under it (both HTML).
+ *
+ * @example
+ * ```ts
+ * figureCards([{ label: "test mean IoU", value: "0.9312" }]);
+ * ```
+ */
 export function figureCards(cards: { label: string; value: string }[]): string {
   return `<div class="cards">${cards.map((c) => `<div class="card"><div class="value">${c.value}</div><div class="label">${c.label}</div></div>`).join("")}</div>`;
 }
@@ -51,6 +109,11 @@ export function figureCards(cards: { label: string; value: string }[]): string {
 /**
  * An image with a caption (HTML); `src` is a path relative to the page. `width` sets the displayed
  * CSS width (charts are rendered at 2x for sharp text, so they show at half their pixel width).
+ *
+ * @example
+ * ```ts
+ * figure("curves.png", "training curves", "Loss, accuracy and IoU per epoch.", 988);
+ * ```
  */
 export function figure(src: string, alt: string, caption: string, width?: number): string {
   const size = width ? ` width="${Math.round(width)}"` : "";
@@ -87,7 +150,14 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px
 table.iou td:last-child, table.epochs td, table.results td.num { text-align: right; }
 `;
 
-/** A self-contained HTML page (inline CSS, no scripts, no external resources). */
+/**
+ * A self-contained HTML page (inline CSS, no scripts, no external resources).
+ *
+ * @example
+ * ```ts
+ * writeFileSync("index.html", htmlPage("Report", "<h1>Report</h1>"));
+ * ```
+ */
 export function htmlPage(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">

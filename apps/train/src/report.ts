@@ -9,7 +9,15 @@ import { classLegend, escapeHtml, figure, figureCards, flattenConfig, fmt, fmtSe
 import { predictionGrid } from "./prediction-grid.js";
 import type { TrainResult } from "./trainer.js";
 
-/** The JSON summary of a run: configuration, seed, per-epoch and final figures, wall time. */
+/**
+ * The JSON summary of a run: configuration, seed, per-epoch and final figures, wall time, kernel
+ * backend.
+ *
+ * @example
+ * ```ts
+ * (metricsJson(result) as { final: { testMeanIoU: number } }).final.testMeanIoU;
+ * ```
+ */
 export function metricsJson(result: TrainResult): object {
   const { session, history, wallSeconds } = result;
   const final = history[history.length - 1];
@@ -80,7 +88,14 @@ export function trainingCurvesSpec(history: EpochRecord[]): TopLevelSpec {
 
 const encoder = new TextEncoder();
 
-/** Writes text atomically (temp file, then rename). */
+/**
+ * Writes text atomically (temp file, then rename).
+ *
+ * @example
+ * ```ts
+ * await writeTextAtomic("runs/a/index.html", html);
+ * ```
+ */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
   await writeFileAtomic(path, encoder.encode(text));
 }
@@ -132,6 +147,11 @@ function describeData(result: TrainResult): string {
  * The run's `index.html`: title, headline test figures, per-class IoU, the curves and prediction
  * grid (relative paths), the per-epoch table, the configuration, the seed and the wall time.
  * Self-contained: inline CSS, no scripts, nothing fetched.
+ *
+ * @example
+ * ```ts
+ * const html = trainingReportHtml(result, { chart, grid: "predictions.png", gridWidth: 388, gridRows: 8 });
+ * ```
  */
 export function trainingReportHtml(result: TrainResult, files: { chart: ChartFiles; grid: string; gridWidth: number; gridRows: number }): string {
   const { session, history, wallSeconds } = result;

@@ -8,7 +8,15 @@ import { writeResidualReport, type ResidualConfig, type ResidualRun } from "./re
 import { SmallResNet } from "./small-resnet.js";
 import { UsageError } from "./usage-error.js";
 
-/** Flags only `compare residual` takes (it also takes the shared ones in {@link RESIDUAL_SHARED_FLAGS}). */
+/**
+ * Flags only `compare residual` takes (it also takes the shared ones in
+ * {@link RESIDUAL_SHARED_FLAGS} and the common ones).
+ *
+ * @example
+ * ```ts
+ * Object.keys(RESIDUAL_FLAGS); // ["cifar", "fashion-mnist", "shallow-depth", "widths"]
+ * ```
+ */
 export const RESIDUAL_FLAGS = {
   cifar: { type: "string", help: "residual: CIFAR-10 binary file (data_batch_1.bin) or its folder" },
   "fashion-mnist": { type: "string", help: "residual: Fashion-MNIST IDX folder (/usr/share/datasets/fashion-mnist)" },
@@ -16,7 +24,14 @@ export const RESIDUAL_FLAGS = {
   widths: { type: "string", help: "residual: channels per stage (8,16,32)" },
 } as const;
 
-/** `train` flags that `compare residual` takes too (`--depth` = blocks per stage of the deep pair). */
+/**
+ * `train` flags that `compare residual` takes too (`--depth` = blocks per stage of the deep pair).
+ *
+ * @example
+ * ```ts
+ * RESIDUAL_SHARED_FLAGS.includes("epochs"); // true
+ * ```
+ */
 export const RESIDUAL_SHARED_FLAGS = ["train-size", "test-size", "epochs", "batch-size", "lr", "momentum", "weight-decay", "seed", "depth"] as const;
 
 /** Options of the residual experiment. */
@@ -74,7 +89,15 @@ function num(name: string, v: string | boolean | undefined, fallback: number, mi
   return n;
 }
 
-/** Builds and validates the residual experiment's options from parsed flags (UsageError on bad ones). */
+/**
+ * Builds and validates the residual experiment's options from parsed flags (UsageError on bad
+ * ones); unset flags take {@link RESIDUAL_DEFAULTS}.
+ *
+ * @example
+ * ```ts
+ * residualOptionsFromFlags({ depth: "8", epochs: "5" }).deepBlocks; // 8
+ * ```
+ */
 export function residualOptionsFromFlags(values: Values): ResidualOptions {
   const d = RESIDUAL_DEFAULTS;
   const widths =
@@ -102,7 +125,16 @@ export function residualOptionsFromFlags(values: Values): ResidualOptions {
   return o;
 }
 
-/** The networks of the experiment, in order: for each depth (shallow, then deep), residual then plain. */
+/**
+ * The networks of the experiment, in order: for each depth (shallow, then deep), residual then
+ * plain, named by kind and weight-layer count.
+ *
+ * @example
+ * ```ts
+ * residualNetworks({ shallowBlocks: 1, deepBlocks: 6, widths: [8, 16, 32] }).map((n) => n.name);
+ * // ["residual-8", "plain-8", "residual-38", "plain-38"]
+ * ```
+ */
 export function residualNetworks(o: Pick<ResidualOptions, "shallowBlocks" | "deepBlocks" | "widths">): { name: string; residual: boolean; blocksPerStage: number; layers: number }[] {
   const blocks = [...new Set([o.shallowBlocks, o.deepBlocks])].sort((a, b) => a - b);
   return blocks.flatMap((b) => {
@@ -169,7 +201,7 @@ export async function runResidualExperiment(o: ResidualOptions, out: string, mod
           if (mode === "pretty" && tty) write(`\r\x1b[2K${net.name} epoch ${epoch + 1}/${o.epochs} batch ${batch}/${batches} loss ${loss.toFixed(4)}`);
         },
         onEpoch: (r) => {
-          if (mode === "json") write(JSON.stringify({ event: "epoch", network: net.name, ...r }) + "\n");
+          if (mode === "json") write(JSON.stringify({ event: "epoch", network: net.name, ...r, heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 17) / 8 }) + "\n");
           if (mode === "pretty") write(`${tty ? "\r\x1b[2K" : ""}${epochText(net.name, r, o.epochs)}\n`);
         },
       },

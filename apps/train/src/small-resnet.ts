@@ -98,7 +98,14 @@ export class SmallResNet extends Layer {
     this.layers.push(this.registerModule("fc", new Linear(inC, config.numClasses, { dtype, rng: rngAt(position) })));
   }
 
-  /** Weight layers along the main path: stem, two per block, the classifier (ResNet's depth count). */
+  /**
+   * Weight layers along the main path: stem, two per block, the classifier (ResNet's depth count).
+   *
+   * @example
+   * ```ts
+   * new SmallResNet({ inChannels: 1, numClasses: 10, widths: [8, 16, 32], blocksPerStage: 3 }).depth; // 20
+   * ```
+   */
   get depth(): number {
     return 2 + 2 * this.config.blocksPerStage * this.config.widths.length;
   }
