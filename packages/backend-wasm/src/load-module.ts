@@ -11,7 +11,8 @@ export function isNode(): boolean {
 
 /**
  * Compiles one build of the kernels module. In Node it reads `build/<file>.wasm` beside the package
- * (`new URL("../build/...", import.meta.url)`, the same relative path from `src/` and `dist/`); in a
+ * (`new URL("../build/...", import.meta.url)`, the same relative path from `src/` and `dist/`; from a
+ * source checkout with no build yet it runs `scripts/build-wasm.mjs` first); in a
  * browser it streams it with `fetch` (bundlers that understand `new URL(..., import.meta.url)` copy
  * the file). Pass `source` (bytes or a compiled module) to bypass both.
  *
@@ -31,7 +32,16 @@ export async function loadKernelsModule(
     const { readFile } = await import("node:fs/promises");
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(url);
+      bytes = await readFile(url).catch(async (e: unknown) => {
+        // running from a source checkout before any build: compile the .wasm now (the build script
+        // is not in the published package, where the .wasm ships instead)
+        if ((e as { code?: string }).code !== "ENOENT") throw e;
+        const script = new URL("../scripts/build-wasm.mjs", import.meta.url).href;
+        const built = await import(/* @vite-ignore */ script).catch(() => null);
+        if (!built) throw e;
+        built.buildWasm();
+        return readFile(url);
+      });
     } catch (e) {
       throw new Error(
         `@unetkit/backend-wasm: cannot read ${FILES[flavor]} (${(e as Error).message}); ` +
