@@ -1,4 +1,5 @@
-import { DEFAULT_MASK_PALETTE } from "@unetkit/data";
+import { maskPalette } from "./prediction-grid.js";
+
 
 /**
  * Escapes text for HTML element content and attribute values.
@@ -70,7 +71,7 @@ export function flattenConfig(obj: unknown, prefix = ""): [string, string][] {
 }
 
 /**
- * A small square in class `k`'s mask colour (DEFAULT_MASK_PALETTE, as the prediction grids).
+ * A small square in class `k`'s mask colour (as in the prediction grids, see `maskPalette`).
  *
  * @example
  * ```ts
@@ -78,7 +79,7 @@ export function flattenConfig(obj: unknown, prefix = ""): [string, string][] {
  * ```
  */
 export function swatch(k: number): string {
-  const c = DEFAULT_MASK_PALETTE[k] ?? [255, 255, 255];
+  const c = maskPalette(k + 1)[k];
   return `<span class="swatch" style="background: rgb(${c[0]}, ${c[1]}, ${c[2]})"></span>`;
 }
 

@@ -2,7 +2,8 @@ import type { PngData } from "@unetkit/data";
 import { decodePng } from "@unetkit/data/node";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GRID_HEADER_HEIGHT, composeGrid, gridScale, renderGrid } from "./prediction-grid.js";
+import { DEFAULT_MASK_PALETTE } from "@unetkit/data";
+import { GRID_HEADER_HEIGHT, composeGrid, gridScale, maskCells, maskPalette, renderGrid } from "./prediction-grid.js";
 
 function solid(width: number, height: number, rgb: [number, number, number], channels: 1 | 3 = 3): PngData {
   const data = new Uint8Array(width * height * channels);
@@ -101,5 +102,22 @@ describe("renderGrid", () => {
 
   it("refuses columns of different lengths", () => {
     expect(() => renderGrid([{ title: "a", cells: [solid(2, 2, [0, 0, 0])] }, { title: "b", cells: [] }])).toThrow(/column "b" has 0 cells/);
+  });
+});
+
+describe("mask colours", () => {
+  it("keep the default palette and extend it with distinct colours past 20 classes", () => {
+    expect(maskPalette(3)).toEqual([...DEFAULT_MASK_PALETTE]);
+    const p = maskPalette(40);
+    expect(p).toHaveLength(40);
+    expect(p.slice(0, 20)).toEqual([...DEFAULT_MASK_PALETTE]);
+    expect(new Set(p.map((c) => c.join(","))).size).toBe(40);
+    for (const c of p) for (const v of c) expect(Number.isInteger(v) && v >= 0 && v <= 255).toBe(true);
+  });
+
+  it("colourise masks with labels past the default palette", () => {
+    const cells = maskCells({ shape: [2, 1, 2], data: Int32Array.of(0, 1, 25, 30) }, 1, 2);
+    expect(cells).toHaveLength(2);
+    expect(Array.from(cells[1].data)).toEqual([...maskPalette(31)[25], ...maskPalette(31)[30]]);
   });
 });

@@ -1,4 +1,4 @@
-import { colorizeMask, imageToPngData, type PngData } from "@unetkit/data";
+import { DEFAULT_MASK_PALETTE, colorizeMask, imageToPngData, type PngData } from "@unetkit/data";
 import { encodePng } from "@unetkit/data/node";
 import { ArgumentError, Tensor } from "@unetkit/tensor";
 import { centerCrop, predict } from "@unetkit/unet";
@@ -197,11 +197,36 @@ export function imageCells(images: Tensor, h: number, w: number): PngData[] {
   );
 }
 
-/** Splits `[n, H, W]` masks into colourised PNG cells, centre-cropped to `h x w`. */
+/**
+ * Mask colours for `n` classes: `DEFAULT_MASK_PALETTE` (20 colours, as `colorizeMask`), extended
+ * for larger label sets with evenly spaced hues, so a folder data set with many classes still gets
+ * its grid.
+ *
+ * @example
+ * ```ts
+ * maskPalette(3);  // the first 20 default colours
+ * maskPalette(30); // 30 colours
+ * ```
+ */
+export function maskPalette(n: number): (readonly number[])[] {
+  const out: (readonly number[])[] = [...DEFAULT_MASK_PALETTE];
+  for (let k = out.length; k < n; k++) {
+    const hue = ((k * 137.508) % 360) / 60;
+    const x = 1 - Math.abs((hue % 2) - 1);
+    const [r, g, b] = hue < 1 ? [1, x, 0] : hue < 2 ? [x, 1, 0] : hue < 3 ? [0, 1, x] : hue < 4 ? [0, x, 1] : hue < 5 ? [x, 0, 1] : [1, 0, x];
+    out.push([Math.round(40 + 200 * r), Math.round(40 + 200 * g), Math.round(40 + 200 * b)]);
+  }
+  return out;
+}
+
+/** Splits `[n, H, W]` masks into colourised PNG cells ({@link maskPalette}), centre-cropped to `h x w`. */
 export function maskCells(masks: { shape: readonly number[]; data: Int32Array }, h: number, w: number): PngData[] {
   const cropped = cropMasks({ shape: [masks.shape[0], masks.shape[1], masks.shape[2]], data: masks.data }, h, w);
   const n = cropped.shape[0];
-  return Array.from({ length: n }, (_, i) => colorizeMask({ shape: [h, w], data: cropped.data.slice(i * h * w, (i + 1) * h * w) }));
+  let maxLabel = 0;
+  for (const v of cropped.data) if (v > maxLabel) maxLabel = v;
+  const palette = maskPalette(maxLabel + 1);
+  return Array.from({ length: n }, (_, i) => colorizeMask({ shape: [h, w], data: cropped.data.slice(i * h * w, (i + 1) * h * w) }, palette));
 }
 
 /**
