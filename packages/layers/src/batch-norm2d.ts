@@ -24,10 +24,16 @@ export interface BatchNorm2DOptions {
   dtype?: DType;
 }
 
-/** What the training-mode forward keeps: the normalised input and the per-channel inverse std. */
+/**
+ * What forward keeps for backward: the input itself (not a normalised copy; backward recomputes
+ * `xhat = (x - mean) * invstd`), the per-channel mean and inverse std used, and whether they were
+ * batch statistics.
+ */
 interface SavedBatchNorm {
-  xhat: Tensor;
+  x: Tensor;
+  mean: Float64Array;
   invstd: Float64Array;
+  batchStats: boolean;
 }
 
 /**
@@ -83,7 +89,9 @@ export function batchNormStatistics(x: Tensor): { mean: Float64Array; variance: 
  * `num_batches_tracked` (when tracking; a float tensor of shape `[]` holding the count).
  * Backward uses the compact closed form
  * `dx = weight * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))` in training mode and the
- * per-channel affine map `dx = weight * invstd * dy` in eval mode; it keeps only `xhat` and `invstd`.
+ * per-channel affine map `dx = weight * invstd * dy` in eval mode; it keeps a reference to the input
+ * (not a copy: do not modify the input between forward and backward) and the per-channel mean and
+ * `invstd`, and recomputes `xhat`.
  *
  * Input and output `[N, C, H, W]`.
  *
@@ -209,27 +217,23 @@ export class BatchNorm2D extends Layer {
       }
     }
     const y = new Tensor(x.dtype, x.shape);
-    const xhat = new Tensor(x.dtype, x.shape);
     const xd = x.data;
     const yd = y.data;
-    const hd = xhat.data;
     const gamma = this.weight ? this.weight.value.data : null;
     const beta = this.bias ? this.bias.value.data : null;
+    // One pass per channel plane: y = (x - mean) * (weight * invstd) + bias.
     for (let ch = 0; ch < c; ch++) {
       const m = mean[ch];
-      const s = invstd[ch];
-      const g = gamma ? gamma[ch] : 1;
+      const k = (gamma ? gamma[ch] : 1) * invstd[ch];
       const bt = beta ? beta[ch] : 0;
       for (let b = 0; b < n; b++) {
         const off = (b * c + ch) * L;
-        for (let i = 0; i < L; i++) {
-          const v = (xd[off + i] - m) * s;
-          hd[off + i] = v;
-          yd[off + i] = v * g + bt;
-        }
+        const end = off + L;
+        for (let i = off; i < end; i++) yd[i] = (xd[i] - m) * k + bt;
       }
     }
-    this.saveForBackward<SavedBatchNorm & { batchStats: boolean }>({ xhat, invstd, batchStats: useBatchStats });
+    // Backward recomputes xhat from the input (as PyTorch does) rather than keeping a copy.
+    this.saveForBackward<SavedBatchNorm>({ x, mean, invstd, batchStats: useBatchStats });
     return y;
   }
 
@@ -247,44 +251,51 @@ export class BatchNorm2D extends Layer {
   }
 
   backward(dy: Tensor): Tensor {
-    const saved = this.takeSaved<SavedBatchNorm & { batchStats: boolean }>();
-    const { xhat, invstd, batchStats } = saved;
-    checkGradShape("BatchNorm2D.backward", dy, xhat.shape, xhat.dtype);
-    const [n, c, h, w] = xhat.shape;
+    const { x, mean, invstd, batchStats } = this.takeSaved<SavedBatchNorm>();
+    checkGradShape("BatchNorm2D.backward", dy, x.shape, x.dtype);
+    const [n, c, h, w] = x.shape;
     const L = h * w;
     const count = n * L;
     const dx = new Tensor(dy.dtype, dy.shape);
     const gd = dy.data;
-    const hd = xhat.data;
+    const xd = x.data;
     const dd = dx.data;
     const gamma = this.weight ? this.weight.value.data : null;
     const dGamma = this.weight ? this.weight.grad.data : null;
     const dBeta = this.bias ? this.bias.grad.data : null;
     for (let ch = 0; ch < c; ch++) {
+      const m = mean[ch];
+      const s = invstd[ch];
+      // sum(dy) and sum(dy * (x - mean)); xhat = (x - mean) * invstd.
       let sumDy = 0;
-      let sumDyXhat = 0;
+      let sumDyXc = 0;
       for (let b = 0; b < n; b++) {
         const off = (b * c + ch) * L;
-        for (let i = 0; i < L; i++) {
-          const g = gd[off + i];
+        const end = off + L;
+        for (let i = off; i < end; i++) {
+          const g = gd[i];
           sumDy += g;
-          sumDyXhat += g * hd[off + i];
+          sumDyXc += g * (xd[i] - m);
         }
       }
+      const sumDyXhat = sumDyXc * s;
       if (dGamma) dGamma[ch] += sumDyXhat;
       if (dBeta) dBeta[ch] += sumDy;
-      const k = (gamma ? gamma[ch] : 1) * invstd[ch];
+      const k = (gamma ? gamma[ch] : 1) * s;
       if (batchStats) {
-        const meanDy = sumDy / count;
-        const meanDyXhat = sumDyXhat / count;
+        // dx = k * (dy - mean(dy) - xhat * mean(dy * xhat)) = k * dy + cx * (x - mean) + c0.
+        const c0 = -k * (sumDy / count);
+        const cx = -k * s * (sumDyXhat / count);
         for (let b = 0; b < n; b++) {
           const off = (b * c + ch) * L;
-          for (let i = 0; i < L; i++) dd[off + i] = k * (gd[off + i] - meanDy - hd[off + i] * meanDyXhat);
+          const end = off + L;
+          for (let i = off; i < end; i++) dd[i] = k * gd[i] + cx * (xd[i] - m) + c0;
         }
       } else {
         for (let b = 0; b < n; b++) {
           const off = (b * c + ch) * L;
-          for (let i = 0; i < L; i++) dd[off + i] = k * gd[off + i];
+          const end = off + L;
+          for (let i = off; i < end; i++) dd[i] = k * gd[i];
         }
       }
     }
