@@ -14,11 +14,43 @@ export function reluForward(x: Tensor): Tensor {
   const y = new Tensor(x.dtype, x.shape);
   const xd = x.data;
   const yd = y.data;
-  for (let i = 0; i < xd.length; i++) {
-    const v = xd[i];
-    yd[i] = v > 0 ? v : 0;
+  if (xd instanceof Float32Array) {
+    reluForwardBits(bitsOf(xd), bitsOf(yd as Float32Array));
+  } else {
+    for (let i = 0; i < xd.length; i++) {
+      const v = xd[i];
+      yd[i] = v > 0 ? v : 0;
+    }
   }
   return y;
+}
+
+/** The int32 view of a float32 array's elements (same memory). */
+function bitsOf(a: Float32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
+}
+
+/**
+ * All ones when the float32 with these bits is `> 0` (bits in `[1, 0x7f800000]`: positive
+ * subnormals, normals and +Infinity; not zeros, negatives or NaN), else 0, computed without a
+ * branch (ReLU's sign test mispredicts about half the time on activations).
+ */
+function positiveMask(bits: number): number {
+  const t = (bits - 1) | 0;
+  return ~((t | (0x7f7fffff - t)) >> 31);
+}
+
+/** `y = x > 0 ? x : 0` on float32 bit patterns (+0 is all zero bits), branch-free. */
+function reluForwardBits(x: Int32Array, y: Int32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const b = x[i];
+    y[i] = b & positiveMask(b);
+  }
+}
+
+/** `dx = y > 0 ? dy : 0` on float32 bit patterns, branch-free. */
+function reluBackwardBits(dy: Int32Array, y: Int32Array, dx: Int32Array): void {
+  for (let i = 0; i < dy.length; i++) dx[i] = dy[i] & positiveMask(y[i]);
 }
 
 /**
@@ -37,7 +69,11 @@ export function reluBackward(dy: Tensor, y: Tensor): Tensor {
   const g = dy.data;
   const yd = y.data;
   const d = dx.data;
-  for (let i = 0; i < g.length; i++) d[i] = yd[i] > 0 ? g[i] : 0;
+  if (g instanceof Float32Array && yd instanceof Float32Array) {
+    reluBackwardBits(bitsOf(g), bitsOf(yd), bitsOf(d as Float32Array));
+  } else {
+    for (let i = 0; i < g.length; i++) d[i] = yd[i] > 0 ? g[i] : 0;
+  }
   return dx;
 }
 
