@@ -106,6 +106,45 @@ describe("MaxPool2D", () => {
     expect(pool.backward(new Tensor("float32", [1, 1, 1, 2], new Float32Array([1, 10]))).toArray()).toEqual([0, 11, 0, 0]);
   });
 
+  it("2x2 stride 2 (the fast path) keeps the scan rule: first maximum on ties, last NaN wins, -0/-Infinity, odd sizes", () => {
+    const values = [0, -0, 1, -1, 2, NaN, -Infinity, Infinity];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 7 }),
+        fc.integer({ min: 2, max: 7 }),
+        fc.constantFrom("float32" as const, "float64" as const),
+        fc.integer({ min: 0, max: 10_000 }),
+        (h, w, dtype, seed) => {
+          const rng = new Rng(seed);
+          const x = new Tensor(dtype, [2, 1, h, w]);
+          for (let i = 0; i < x.size; i++) x.data[i] = values[rng.int(0, values.length)];
+          const { output, indices } = maxPool2dForward(x, 2);
+          const oh = Math.floor(h / 2);
+          const ow = Math.floor(w / 2);
+          expect(output.shape).toEqual([2, 1, oh, ow]);
+          for (let p = 0; p < 2; p++)
+            for (let oy = 0; oy < oh; oy++)
+              for (let ox = 0; ox < ow; ox++) {
+                let best = -Infinity;
+                let at = 2 * oy * w + 2 * ox;
+                for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+                  const k = (2 * oy + dy) * w + 2 * ox + dx;
+                  const v = x.data[p * h * w + k];
+                  if (v > best || Number.isNaN(v)) {
+                    best = v;
+                    at = k;
+                  }
+                }
+                const o = (p * oh + oy) * ow + ox;
+                expect(Object.is(output.data[o], best)).toBe(true);
+                expect(indices[o]).toBe(at);
+              }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   it("routes to the first maximum on ties and never to the padding", () => {
     const x = new Tensor("float32", [1, 1, 2, 2], new Float32Array([-5, -5, -5, -5]));
     const { output, indices } = maxPool2dForward(x, 2, { stride: 1, padding: 1 });

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, formatShape, type Shape } from "@unetkit/tensor";
+import { ShapeError, Tensor, formatShape, type Shape, type TypedArray } from "@unetkit/tensor";
 import type { Size2 } from "./conv2d.js";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
@@ -55,6 +55,13 @@ function maxPoolWithGeometry(x: Tensor, g: PoolGeometry): MaxPool2DResult {
   const od = output.data;
   const planeIn = H * W;
   const planeOut = outH * outW;
+  if (
+    g.kernelH === 2 && g.kernelW === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0 &&
+    g.dilationH === 1 && g.dilationW === 1 && 2 * outH <= H && 2 * outW <= W
+  ) {
+    maxPool2x2(xd, od, indices, n * channels, H, W, outH, outW);
+    return { output, indices };
+  }
   for (let p = 0; p < n * channels; p++) {
     const inOff = p * planeIn;
     const outOff = p * planeOut;
@@ -84,6 +91,54 @@ function maxPoolWithGeometry(x: Tensor, g: PoolGeometry): MaxPool2DResult {
     }
   }
   return { output, indices };
+}
+
+/**
+ * The common 2x2 stride-2 window with no padding (every window inside the input), with the general
+ * loop's rule: scan order top-left, top-right, bottom-left, bottom-right; a strictly greater value
+ * or a NaN replaces the best (so the first maximum wins ties and the last NaN wins).
+ */
+function maxPool2x2(
+  xd: TypedArray,
+  od: TypedArray,
+  indices: Int32Array,
+  planes: number,
+  H: number,
+  W: number,
+  outH: number,
+  outW: number,
+): void {
+  for (let p = 0; p < planes; p++) {
+    const inOff = p * H * W;
+    for (let oy = 0; oy < outH; oy++) {
+      const row0 = 2 * oy * W;
+      const row1 = row0 + W;
+      const o = (p * outH + oy) * outW;
+      for (let ox = 0; ox < outW; ox++) {
+        const k0 = row0 + 2 * ox;
+        const k2 = row1 + 2 * ox;
+        let best = xd[inOff + k0];
+        let bestIndex = k0;
+        const v1 = xd[inOff + k0 + 1];
+        if (v1 > best || v1 !== v1) {
+          best = v1;
+          bestIndex = k0 + 1;
+        }
+        const v2 = xd[inOff + k2];
+        if (v2 > best || v2 !== v2) {
+          best = v2;
+          bestIndex = k2;
+        }
+        const v3 = xd[inOff + k2 + 1];
+        if (v3 > best || v3 !== v3) {
+          best = v3;
+          bestIndex = k2 + 1;
+        }
+        od[o + ox] = best;
+        indices[o + ox] = bestIndex;
+      }
+    }
+  }
 }
 
 /**

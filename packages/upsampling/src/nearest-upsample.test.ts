@@ -67,6 +67,26 @@ describe("NearestUpsample", () => {
     expect(dx.toArray()).toEqual([24, 42, 96, 114]);
   });
 
+  it("scale-2 backward equals the row-major `+=` accumulation bit for bit (float32 and float64, signed zeros)", () => {
+    fc.assert(
+      fc.property(imageShape, fc.constantFrom("float32" as const, "float64" as const), fc.integer(), (shape, dtype, seed) => {
+        const [n, c, h, w] = shape;
+        const dy = randomTensor([n, c, 2 * h, 2 * w], seed, dtype);
+        for (let i = 0; i < dy.size; i += 3) dy.data[i] = -0;
+        const dx = nearestUpsampleBackward(dy, shape, { scaleFactor: 2 });
+        const want = new Tensor(dtype, shape);
+        for (let p = 0; p < n * c; p++) {
+          for (let oy = 0; oy < 2 * h; oy++) {
+            for (let ox = 0; ox < 2 * w; ox++) want.data[(p * h + (oy >> 1)) * w + (ox >> 1)] += dy.data[(p * 2 * h + oy) * 2 * w + ox];
+          }
+        }
+        for (let i = 0; i < dx.size; i++) if (!Object.is(dx.data[i], want.data[i])) return false;
+        return true;
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("uses PyTorch's index rule for fractional factors and explicit sizes", () => {
     // scale 1.5 on 4: out 6, scale fround(1/1.5), floor(dst * 0.6666667)
     expect(Array.from(nearestIndexTable(4, 6, 1.5))).toEqual([0, 0, 1, 2, 2, 3]);

@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, formatShape, type DType, type Shape } from "@unetkit/tensor";
+import { ArgumentError, Tensor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
 import { Layer } from "@unetkit/layers";
 import {
   normalizeSizeOptions,
@@ -66,6 +66,22 @@ function forwardWithPlan(x: Tensor, plan: NearestPlan): Tensor {
   const planes = n * c;
   const inPlane = inH * inW;
   const outPlane = outH * outW;
+  if (outH === 2 * inH && outW === 2 * inW) {
+    // Scale 2 (rows[oy] = oy >> 1, cols[ox] = ox >> 1): each input row fills two output rows.
+    for (let p = 0; p < planes; p++) {
+      for (let iy = 0; iy < inH; iy++) {
+        const xRow = p * inPlane + iy * inW;
+        const yRow = p * outPlane + 2 * iy * outW;
+        for (let ix = 0; ix < inW; ix++) {
+          const v = xd[xRow + ix];
+          yd[yRow + 2 * ix] = v;
+          yd[yRow + 2 * ix + 1] = v;
+        }
+        yd.copyWithin(yRow + outW, yRow, yRow + outW);
+      }
+    }
+    return y;
+  }
   for (let p = 0; p < planes; p++) {
     const xBase = p * inPlane;
     const yBase = p * outPlane;
@@ -92,6 +108,11 @@ function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: NearestPlan): Ten
   const planes = inputShape[0] * inputShape[1];
   const inPlane = inH * inW;
   const outPlane = outH * outW;
+  if (outH === 2 * inH && outW === 2 * inW) {
+    if (d instanceof Float32Array) backwardScale2Float32(g as Float32Array, d, planes, inH, inW);
+    else backwardScale2Float64(g, d, planes, inH, inW);
+    return dx;
+  }
   for (let p = 0; p < planes; p++) {
     const xBase = p * inPlane;
     const yBase = p * outPlane;
@@ -102,6 +123,45 @@ function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: NearestPlan): Ten
     }
   }
   return dx;
+}
+
+/**
+ * The scale-2 nearest backward: each input pixel sums its 2x2 output block in the general loop's
+ * order (top-left, top-right, bottom-left, bottom-right, starting from +0), rounding to float32 after
+ * every addition as the general loop's `+=` into a Float32Array does, so results are bit-identical.
+ */
+function backwardScale2Float32(g: Float32Array, d: Float32Array, planes: number, inH: number, inW: number): void {
+  const outW = 2 * inW;
+  for (let p = 0; p < planes; p++) {
+    for (let iy = 0; iy < inH; iy++) {
+      const dRow = (p * inH + iy) * inW;
+      const top = (p * 2 * inH + 2 * iy) * outW;
+      const bottom = top + outW;
+      for (let ix = 0; ix < inW; ix++) {
+        const o = 2 * ix;
+        let s = Math.fround(0 + g[top + o]);
+        s = Math.fround(s + g[top + o + 1]);
+        s = Math.fround(s + g[bottom + o]);
+        d[dRow + ix] = s + g[bottom + o + 1];
+      }
+    }
+  }
+}
+
+/** {@link backwardScale2Float32} for float64 (no intermediate rounding). */
+function backwardScale2Float64(g: TypedArray, d: TypedArray, planes: number, inH: number, inW: number): void {
+  const outW = 2 * inW;
+  for (let p = 0; p < planes; p++) {
+    for (let iy = 0; iy < inH; iy++) {
+      const dRow = (p * inH + iy) * inW;
+      const top = (p * 2 * inH + 2 * iy) * outW;
+      const bottom = top + outW;
+      for (let ix = 0; ix < inW; ix++) {
+        const o = 2 * ix;
+        d[dRow + ix] = 0 + g[top + o] + g[top + o + 1] + g[bottom + o] + g[bottom + o + 1];
+      }
+    }
+  }
 }
 
 /**
