@@ -1,4 +1,4 @@
-import { ArgumentError } from "@unetkit/tensor";
+import { ArgumentError, type TypedArray } from "@unetkit/tensor";
 import { Optimizer, checkBool, checkHyper } from "./optimizer.js";
 import type { Parameter } from "./parameter.js";
 
@@ -98,21 +98,44 @@ export class SGD extends Optimizer<SGDHyper> {
       const p = param.value.data;
       const g = param.grad.data;
       if (momentum === 0) {
-        for (let k = 0; k < p.length; k++) {
-          const d = sign * g[k] + weightDecay * p[k];
-          p[k] = p[k] - lr * d;
-        }
+        sgdPlainUpdate(p, g, lr, weightDecay, sign);
       } else {
         const b = st.buffers.momentum_buffer.data;
-        const first = st.step === 0;
-        for (let k = 0; k < p.length; k++) {
-          const d = sign * g[k] + weightDecay * p[k];
-          b[k] = first ? d : momentum * b[k] + (1 - dampening) * d;
-          const u = nesterov ? d + momentum * b[k] : b[k];
-          p[k] = p[k] - lr * u;
-        }
+        sgdMomentumUpdate(p, g, b, st.step === 0, lr, momentum, dampening, nesterov, weightDecay, sign);
       }
       st.step++;
     }
+  }
+}
+
+// The update loops live in small monomorphic functions called once per parameter, so V8 optimises
+// them after a few calls (a loop inside the once-per-step `step()` mostly ran unoptimised).
+
+/** `p -= lr * (sign * g + weightDecay * p)`, elementwise. */
+function sgdPlainUpdate(p: TypedArray, g: TypedArray, lr: number, weightDecay: number, sign: number): void {
+  for (let k = 0; k < p.length; k++) {
+    const d = sign * g[k] + weightDecay * p[k];
+    p[k] = p[k] - lr * d;
+  }
+}
+
+/** The momentum update of PyTorch's SGD (buffer set to `d` on the first step), elementwise. */
+function sgdMomentumUpdate(
+  p: TypedArray,
+  g: TypedArray,
+  b: TypedArray,
+  first: boolean,
+  lr: number,
+  momentum: number,
+  dampening: number,
+  nesterov: boolean,
+  weightDecay: number,
+  sign: number,
+): void {
+  for (let k = 0; k < p.length; k++) {
+    const d = sign * g[k] + weightDecay * p[k];
+    b[k] = first ? d : momentum * b[k] + (1 - dampening) * d;
+    const u = nesterov ? d + momentum * b[k] : b[k];
+    p[k] = p[k] - lr * u;
   }
 }
