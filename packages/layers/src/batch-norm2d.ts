@@ -59,16 +59,31 @@ export function batchNormStatistics(x: Tensor): { mean: Float64Array; variance: 
   for (let ch = 0; ch < c; ch++) {
     if (count === 0) continue;
     const shift = xd[ch * L];
+    // Two interleaved accumulator pairs (even and odd positions) halve the add-latency chain.
     let s = 0;
     let s2 = 0;
+    let t = 0;
+    let t2 = 0;
     for (let b = 0; b < n; b++) {
       const off = (b * c + ch) * L;
-      for (let i = 0; i < L; i++) {
-        const d = xd[off + i] - shift;
-        s += d;
-        s2 += d * d;
+      const end = off + L;
+      let i = off;
+      for (; i + 1 < end; i += 2) {
+        const d0 = xd[i] - shift;
+        const d1 = xd[i + 1] - shift;
+        s += d0;
+        s2 += d0 * d0;
+        t += d1;
+        t2 += d1 * d1;
+      }
+      if (i < end) {
+        const d0 = xd[i] - shift;
+        s += d0;
+        s2 += d0 * d0;
       }
     }
+    s += t;
+    s2 += t2;
     const m = s / count;
     mean[ch] = shift + m;
     variance[ch] = Math.max(0, s2 / count - m * m);
@@ -267,17 +282,31 @@ export class BatchNorm2D extends Layer {
       const m = mean[ch];
       const s = invstd[ch];
       // sum(dy) and sum(dy * (x - mean)); xhat = (x - mean) * invstd.
+      // Two interleaved accumulator pairs (even and odd positions) halve the add-latency chain.
       let sumDy = 0;
       let sumDyXc = 0;
+      let sumDy1 = 0;
+      let sumDyXc1 = 0;
       for (let b = 0; b < n; b++) {
         const off = (b * c + ch) * L;
         const end = off + L;
-        for (let i = off; i < end; i++) {
-          const g = gd[i];
-          sumDy += g;
-          sumDyXc += g * (xd[i] - m);
+        let i = off;
+        for (; i + 1 < end; i += 2) {
+          const g0 = gd[i];
+          const g1 = gd[i + 1];
+          sumDy += g0;
+          sumDyXc += g0 * (xd[i] - m);
+          sumDy1 += g1;
+          sumDyXc1 += g1 * (xd[i + 1] - m);
+        }
+        if (i < end) {
+          const g0 = gd[i];
+          sumDy += g0;
+          sumDyXc += g0 * (xd[i] - m);
         }
       }
+      sumDy += sumDy1;
+      sumDyXc += sumDyXc1;
       const sumDyXhat = sumDyXc * s;
       if (dGamma) dGamma[ch] += sumDyXhat;
       if (dBeta) dBeta[ch] += sumDy;
