@@ -103,6 +103,31 @@ function binaryKernel(
   }
 }
 
+/**
+ * The same-shape case of {@link binaryKernel}: one flat loop per op, no strides or odometer (a small
+ * function V8 optimises after a few calls; `out` may be `a`). Same arithmetic, same results.
+ */
+function flatKernel(op: Op, alpha: number, out: TypedArray, a: TypedArray, b: TypedArray): void {
+  const n = out.length;
+  switch (op) {
+    case Op.Add:
+      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      break;
+    case Op.Sub:
+      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      break;
+    case Op.Mul:
+      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      break;
+    case Op.Div:
+      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      break;
+    case Op.Axpy:
+      for (let i = 0; i < n; i++) out[i] = a[i] + alpha * b[i];
+      break;
+  }
+}
+
 function binary(name: string, op: Op, a: Tensor, b: Tensor | number, alpha = 1): Tensor {
   checkTensor(name, "a", a);
   if (typeof b === "number") {
@@ -113,7 +138,7 @@ function binary(name: string, op: Op, a: Tensor, b: Tensor | number, alpha = 1):
   checkPair(name, a, b);
   if (sameShape(a.shape, b.shape)) {
     const out = new Tensor(a.dtype, a.shape);
-    binaryKernel(op, alpha, out.data, [a.size], a.data, [1], b.data, [1]);
+    flatKernel(op, alpha, out.data, a.data, b.data);
     return out;
   }
   const shape = broadcastShapes(a.shape, b.shape, name);
@@ -130,7 +155,7 @@ function binaryInPlace(name: string, op: Op, a: Tensor, b: Tensor | number, alph
   }
   checkPair(name, a, b);
   if (sameShape(a.shape, b.shape)) {
-    binaryKernel(op, alpha, a.data, [a.size], a.data, [1], b.data, [1]);
+    flatKernel(op, alpha, a.data, a.data, b.data);
     return a;
   }
   const shape = broadcastShapes(a.shape, b.shape, name);
