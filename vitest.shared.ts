@@ -14,6 +14,8 @@ const conditions = ["@unetkit/source", "module", "node", "development|production
  * tools/vitest-backend-setup.ts and packages/backend-wasm/README.md); unset, nothing changes.
  */
 const backendSetup = process.env.UNETKIT_BACKEND ? [fileURLToPath(new URL("./tools/vitest-backend-setup.ts", import.meta.url))] : [];
+/** fast-check: a fixed seed in CI (reproducible landings), a fresh one locally (tools/vitest-fast-check-setup.ts). */
+const fastCheckSetup = [fileURLToPath(new URL("./tools/vitest-fast-check-setup.ts", import.meta.url))];
 
 export function packageConfig(extra: { testTimeout?: number } = {}) {
   return defineConfig({
@@ -23,7 +25,7 @@ export function packageConfig(extra: { testTimeout?: number } = {}) {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: extra.testTimeout ?? 60_000,
       pool: "forks",
-      setupFiles: backendSetup,
+      setupFiles: [...fastCheckSetup, ...backendSetup],
       reporters: ["default", "json"],
       // One results file per backend, so a wasm pass does not overwrite the TypeScript pass.
       outputFile: { json: process.env.UNETKIT_BACKEND ? `.vitest-result-${process.env.UNETKIT_BACKEND}.json` : ".vitest-result.json" },

@@ -64,7 +64,9 @@ describe("safetensors encode/decode", () => {
             const t = new Tensor(e.dtype, e.shape);
             for (let i = 0; i < t.size; i++) {
               const v = pool[(i + Math.abs(e.seed)) % pool.length];
-              t.data[i] = e.store === "I64" ? (Number.isFinite(v) ? Math.trunc(v) % 2 ** 53 : i) : v;
+              // I64 values stay within ±2^52: a float32 tensor rounds 2^53 - 1 up to 2^53, which is
+              // not a safe integer (the encoder rightly refuses it; that was a flaky draw here).
+              t.data[i] = e.store === "I64" ? (Number.isFinite(v) ? Math.trunc(v) % 2 ** 52 : i) : v;
             }
             Object.defineProperty(tensors, name, { value: t, enumerable: true });
             if (e.store !== "default") storeAs[name] = e.store;
@@ -77,7 +79,8 @@ describe("safetensors encode/decode", () => {
           expect(back.metadata).toEqual(metadata ?? {});
           for (const [name, t] of Object.entries(tensors)) {
             const got = back.tensors[name];
-            const stored = storeAs[name] ?? (t.dtype === "float32" ? "F32" : "F64");
+            // Own keys only: a tensor may be named "toString" or "constructor".
+            const stored = Object.hasOwn(storeAs, name) ? storeAs[name] : t.dtype === "float32" ? "F32" : "F64";
             expect(back.dtypes[name]).toBe(stored);
             expect(got.shape).toEqual(t.shape);
             expect(got.dtype).toBe(stored === "F32" ? "float32" : "float64");
@@ -262,5 +265,13 @@ describe("decodeSafetensors refuses corrupt and hostile files", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("encodeSafetensors I64 bounds", () => {
+  it("refuses a value that float32 rounding pushed past the safe-integer range, naming it", () => {
+    const t = new Tensor("float32", [1]);
+    t.data[0] = 2 ** 53 - 1; // rounds to 2^53 in float32
+    expect(() => encodeSafetensors({ a: t }, { storeAs: { a: "I64" } })).toThrow(/"a" \[1\] is stored as I64 but element 0 is 9007199254740992/);
   });
 });
