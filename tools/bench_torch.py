@@ -12,8 +12,9 @@ BatchNorm, same padding, 1 -> 3 channels), batch 8 of 64x64 images:
   infer-b1   forward in eval mode under torch.inference_mode(), batch 1
   infer-b8   the same, batch 8
 
-at each thread count (torch.set_num_threads), warm-ups first, then timed runs in interleaved rounds
-(every workload once per round, so drifts in the machine's load touch all alike). Prints the median
+at each thread count (torch.set_num_threads, called once per thread count: changing it between
+steps makes OpenMP rebuild its thread team), warm-ups first, then timed runs in interleaved rounds
+(the three workloads once per round, so drifts in the machine's load touch all alike). Prints the median
 wall-clock and process-CPU milliseconds, writes bench-results/bench-torch.json, and, when
 bench-results/bench.json (written by `pnpm bench`) exists, prints unetkit's medians divided by
 PyTorch's at the same thread count.
@@ -70,20 +71,19 @@ def make_workloads(threads):
 
 
 def run(workloads, warmup, runs):
+    """Warm-ups, then `runs` rounds of one timed run of each workload (all at the current thread count)."""
     for w in workloads:
-        torch.set_num_threads(w["threads"])
         for _ in range(warmup):
             w["fn"]()
         w["wall"], w["cpu"] = [], []
     for r in range(runs):
         for w in workloads:
-            torch.set_num_threads(w["threads"])
             c0, t0 = time.process_time(), time.perf_counter()
             w["fn"]()
             t1, c1 = time.perf_counter(), time.process_time()
             w["wall"].append((t1 - t0) * 1000)
             w["cpu"].append((c1 - c0) * 1000)
-        print(f"  round {r + 1}/{runs} done", file=sys.stderr)
+        print(f"  {torch.get_num_threads()} thread(s): round {r + 1}/{runs} done", file=sys.stderr)
     for w in workloads:
         w["medianMs"] = statistics.median(w["wall"])
         w["minMs"] = min(w["wall"])
@@ -145,9 +145,13 @@ def main():
 
     print(f"PyTorch {torch.__version__} CPU, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {' '.join(f'{l:.2f}' for l in os.getloadavg())}; SimpleUNet base {BASE}, batch {BATCH}, "
-          f"{SIZE}x{SIZE}; {warmup} warm-up(s), {runs} timed runs (interleaved rounds)")
-    workloads = [w for t in threads for w in make_workloads(t)]
-    run(workloads, warmup, runs)
+          f"{SIZE}x{SIZE}; {warmup} warm-up(s), {runs} timed runs (interleaved rounds per thread count)")
+    workloads = []
+    for t in threads:
+        torch.set_num_threads(t)
+        block = make_workloads(t)
+        run(block, warmup, runs)
+        workloads += block
 
     rows = [[w["task"], f"torch {w['threads']}t", str(w["threads"]), fmt(w["medianMs"]), fmt(w["minMs"]),
              fmt(w["maxMs"]), fmt(w["medianCpuMs"]), str(runs)] for w in sorted(workloads, key=lambda w: (TASKS.index(w["task"]), w["threads"]))]
