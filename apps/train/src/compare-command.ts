@@ -51,13 +51,13 @@ export async function runCompare(args: string[], options: Record<string, { type:
   }
   const files = await writeCompareReport(out, kind, runs);
   if (mode === "json") {
-    const finals = runs.map(({ name, result }) => ({ name, testMeanIoU: result.history[result.history.length - 1].testMeanIoU }));
+    const finals = runs.map(({ name, result }) => ({ name, testMeanIoU: result.final.testMeanIoU, preciseBn: result.final.preciseBn }));
     process.stdout.write(JSON.stringify({ event: "compare", kind, out, files, runs: finals }) + "\n");
   }
   if (mode === "pretty") {
     process.stdout.write(`\n${kind} comparison (seed ${base.seed}), final test mIoU:\n`);
     for (const { name, result } of runs) {
-      const f = result.history[result.history.length - 1];
+      const f = result.final;
       process.stdout.write(`  ${name.padEnd(14)} ${f.testMeanIoU.toFixed(4)}  (${result.session.model.parameterCount().toLocaleString("en-US")} parameters)\n`);
     }
     process.stdout.write(`report: ${join(out, "index.html")}\n`);

@@ -34,7 +34,8 @@ describe("compare skip report after tiny runs", () => {
     expect(s.seed).toBe(11);
     expect(s.runs.map((r: { name: string }) => r.name)).toEqual(["with-skip", "without-skip"]);
     runs.forEach((run, i) => {
-      const final = run.result.history[1];
+      const final = run.result.final; // after precise BN
+      expect(final.preciseBn).toBe(true);
       expect(s.runs[i].testMeanIoU).toBe(final.testMeanIoU);
       expect(s.runs[i].testIoU).toEqual({ background: final.testIoU[0], circle: final.testIoU[1], square: final.testIoU[2] });
       expect(s.runs[i].curves).toHaveLength(2);
@@ -71,7 +72,7 @@ describe("compare skip report after tiny runs", () => {
     expect(refs).toEqual(expect.arrayContaining(["curves.png", "curves.svg", "predictions.png", "compare.json", "with-skip/index.html", "without-skip/index.html"]));
     for (const r of refs) expect(existsSync(join(out, r)), r).toBe(true);
     expect(html).not.toMatch(/<script|<link|https?:\/\//);
-    for (const run of runs) expect(html).toContain(run.result.history[1].testMeanIoU.toFixed(4));
+    for (const run of runs) expect(html).toContain(run.result.final.testMeanIoU.toFixed(4));
     expect(html).toMatch(/Variants change only: with-skip \(nothing: the base configuration\); without-skip \(model\.skip = false\)/);
   });
 });

@@ -88,7 +88,7 @@ export function compareSummary(kind: string, runs: CompareRun[]): object {
     config: base.config,
     classNames: base.classNames,
     runs: runs.map(({ name, result }) => {
-      const final = result.history[result.history.length - 1];
+      const final = { ...result.history[result.history.length - 1], ...result.final };
       return {
         name,
         folder: name,
@@ -140,7 +140,7 @@ export function compareReportHtml(kind: string, runs: CompareRun[], files: { cha
   const desc = DESCRIPTIONS[kind] ?? { title: `compare ${kind}`, text: "" };
   const session = runs[0].result.session;
   const config = session.config;
-  const finals = runs.map((r) => r.result.history[r.result.history.length - 1]);
+  const finals = runs.map((r) => ({ ...r.result.history[r.result.history.length - 1], ...r.result.final }));
   const best = Math.max(...finals.map((f) => f.testMeanIoU));
   const totalWall = runs.reduce((a, r) => a + r.result.wallSeconds, 0);
   const rows = runs.map((r, i) => {

@@ -34,9 +34,12 @@ export function metricsJson(result: TrainResult): object {
       trainLoss: final.trainLoss,
       trainAccuracy: final.trainAccuracy,
       trainMeanIoU: final.trainMeanIoU,
-      testAccuracy: final.testAccuracy,
-      testMeanIoU: final.testMeanIoU,
-      testIoU: Object.fromEntries(session.classNames.map((n, i) => [n, final.testIoU[i]])),
+      // After precise BN when it is on (result.final); the per-epoch figures are as trained.
+      testAccuracy: result.final.testAccuracy,
+      testMeanIoU: result.final.testMeanIoU,
+      testIoU: Object.fromEntries(session.classNames.map((n, i) => [n, result.final.testIoU[i]])),
+      preciseBn: result.final.preciseBn,
+      lastEpochTestMeanIoU: final.testMeanIoU,
     },
     wallSeconds,
     backend: getBackend().name,
@@ -158,7 +161,7 @@ export function trainingReportHtml(result: TrainResult, files: { chart: ChartFil
   const config = session.config;
   const final = history[history.length - 1];
   const params = session.model.parameterCount();
-  const iouRows = session.classNames.map((name, i) => [`${swatch(i)} ${escapeHtml(name)}`, fmt(final.testIoU[i])]);
+  const iouRows = session.classNames.map((name, i) => [`${swatch(i)} ${escapeHtml(name)}`, fmt(result.final.testIoU[i])]);
   const epochRows = history.map((r) =>
     [String(r.epoch), fmt(r.trainLoss), fmt(r.trainAccuracy), fmt(r.trainMeanIoU), fmt(r.testAccuracy), fmt(r.testMeanIoU), fmt(r.lr, 5), r.seconds.toFixed(1)],
   );
@@ -167,8 +170,8 @@ export function trainingReportHtml(result: TrainResult, files: { chart: ChartFil
     `<p class="lead">${escapeHtml(describeModel(result))}, ${params.toLocaleString("en-US")} parameters; trained on ${escapeHtml(describeData(result))}; ` +
       `${config.loss} loss, ${config.optimizer} lr ${config.lr}${config.optimizer === "sgd" ? ` momentum ${config.momentum}` : ""}, batch ${config.batchSize}, ${config.epochs} epochs.</p>`,
     figureCards([
-      { label: "test mean IoU", value: fmt(final.testMeanIoU) },
-      { label: "test pixel accuracy", value: fmt(final.testAccuracy) },
+      { label: result.final.preciseBn ? "test mean IoU (precise BN)" : "test mean IoU", value: fmt(result.final.testMeanIoU) },
+      { label: "test pixel accuracy", value: fmt(result.final.testAccuracy) },
       { label: "final train loss", value: fmt(final.trainLoss) },
       { label: "wall time", value: escapeHtml(fmtSeconds(wallSeconds)) },
       { label: "seed", value: String(config.seed) },
@@ -176,7 +179,7 @@ export function trainingReportHtml(result: TrainResult, files: { chart: ChartFil
     `<p class="note">Test figures come from one confusion matrix over the whole test set (eval mode); mean IoU averages the classes present in the truth or the prediction.${
       result.resumedFrom > 0 ? ` Resumed after epoch ${result.resumedFrom}; the wall time adds up all parts.` : ""
     }</p>`,
-    `<h2>Per-class IoU (test set, final epoch)</h2>`,
+    `<h2>Per-class IoU (test set, after training${result.final.preciseBn ? ", BatchNorm statistics recomputed over the training set" : ""})</h2>`,
     table(["class", "IoU"], iouRows, "iou"),
     `<h2>Training curves</h2>`,
     figure(files.chart.png, "training curves", `Train figures are over each epoch's training batches (training mode); test figures over the test set after the epoch. Also as <a href="${files.chart.svg}">SVG</a>.`, files.chart.width),
@@ -188,7 +191,7 @@ export function trainingReportHtml(result: TrainResult, files: { chart: ChartFil
     table(["option", "value"], flattenConfig(config).map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), "config"),
     `<p class="note">Files: <a href="metrics.json">metrics.json</a> (all figures), <a href="model.safetensors">model.safetensors</a> (weights, PyTorch state-dict keys), <code>checkpoint.safetensors</code> (for <code>--resume</code>). Kernel backend ${escapeHtml(getBackend().name)}, Node ${escapeHtml(process.version)}.</p>`,
   ].join("\n");
-  return htmlPage(`unetkit training report (test mIoU ${fmt(final.testMeanIoU)})`, body);
+  return htmlPage(`unetkit training report (test mIoU ${fmt(result.final.testMeanIoU)})`, body);
 }
 
 /** The file names {@link writeReport} writes, in order. */

@@ -26,11 +26,11 @@ export async function trainAndReport(config: TrainConfig, out: string, mode: Out
   const reporter = makeReporter(mode, config.epochs);
   const result = await train(config, out, { resume, events: reporter });
   const files = await writeReport(out, result);
-  const final = result.history[result.history.length - 1];
-  reporter.done({ out, files, testMeanIoU: final.testMeanIoU, testAccuracy: final.testAccuracy, wallSeconds: result.wallSeconds });
+  const final = result.final;
+  reporter.done({ out, files, testMeanIoU: final.testMeanIoU, testAccuracy: final.testAccuracy, preciseBn: final.preciseBn, wallSeconds: result.wallSeconds });
   if (mode === "pretty") {
     process.stdout.write(
-      `done in ${result.wallSeconds.toFixed(1)} s: test mIoU ${final.testMeanIoU.toFixed(4)}, pixel accuracy ${final.testAccuracy.toFixed(4)}\n` +
+      `done in ${result.wallSeconds.toFixed(1)} s: test mIoU ${final.testMeanIoU.toFixed(4)}, pixel accuracy ${final.testAccuracy.toFixed(4)}${final.preciseBn ? " (after precise BN)" : ""}\n` +
         `report: ${join(out, "index.html")}\n`,
     );
   }

@@ -37,6 +37,13 @@ export interface TrainConfig {
   batchSize: number;
   augment: boolean;
   normalize: boolean;
+  /**
+   * After the last epoch, recompute BatchNorm's running statistics as the exact average over the
+   * training set with the final weights ("precise BN"), before the final evaluation and the saved
+   * weights. The momentum-0.1 running averages lag behind SGD with momentum, and the test score of
+   * any one epoch swings with the last batches' statistics.
+   */
+  preciseBn: boolean;
   seed: number;
 }
 
@@ -58,6 +65,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   batchSize: 8,
   augment: false,
   normalize: false,
+  preciseBn: true,
   seed: 42,
 };
 
@@ -90,6 +98,7 @@ export const TRAIN_FLAGS = {
   "batch-size": { type: "string", help: "batch size (8)" },
   augment: { type: "boolean", help: "flips, 90-degree turns and small elastic deformations" },
   normalize: { type: "boolean", help: "per-channel mean/std normalisation from the training set" },
+  "no-precise-bn": { type: "boolean", help: "keep BatchNorm's running averages as trained (default: recompute them exactly over the training set after the last epoch)" },
   seed: { type: "string", help: "seed of data, weights and shuffles (42)" },
 } as const;
 
@@ -166,6 +175,7 @@ export function configFromFlags(flags: Flags, base: TrainConfig = DEFAULT_CONFIG
     batchSize: int("batch-size", flags["batch-size"], base.batchSize, 1, 4096),
     augment: flags.augment === true ? true : base.augment,
     normalize: flags.normalize === true ? true : base.normalize,
+    preciseBn: flags["no-precise-bn"] === true ? false : base.preciseBn,
     seed: int("seed", flags.seed, base.seed, 0, 2 ** 31 - 1),
   };
   if (config.model.attention && !config.model.skip) throw new UsageError("--attention needs skip connections (drop --no-skip)");

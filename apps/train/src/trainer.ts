@@ -1,4 +1,5 @@
 import type { LabelTensor } from "@unetkit/data";
+import { BatchNorm2D } from "@unetkit/layers";
 import { ConfusionMatrix } from "@unetkit/metrics";
 import { Tensor } from "@unetkit/tensor";
 import { centerCrop } from "@unetkit/unet";
@@ -16,10 +17,21 @@ export interface TrainEvents {
   onEpoch?(record: EpochRecord): void;
 }
 
+/** The test-set figures after training (after precise BN when it is on). */
+export interface FinalScores {
+  testAccuracy: number;
+  testMeanIoU: number;
+  testIoU: (number | null)[];
+  /** Whether BatchNorm's statistics were recomputed over the training set first. */
+  preciseBn: boolean;
+}
+
 /** What {@link train} returns. */
 export interface TrainResult {
   session: Session;
   history: EpochRecord[];
+  /** The final test figures (the last epoch's, or after precise BN). */
+  final: FinalScores;
   /** Training seconds, summed over resumed parts. */
   wallSeconds: number;
   resumedFrom: number;
@@ -156,5 +168,44 @@ export async function train(config: TrainConfig, outDir: string, options: { resu
     await saveCheckpoint(checkpointPath, session, epoch + 1, history, wallSeconds);
     events.onEpoch?.(rec);
   }
-  return { session, history, wallSeconds, resumedFrom: startEpoch };
+  const last = history[history.length - 1];
+  let final: FinalScores = { testAccuracy: last.testAccuracy, testMeanIoU: last.testMeanIoU, testIoU: last.testIoU, preciseBn: false };
+  if (config.preciseBn && recalibrateBatchNorm(session) > 0) {
+    const s = record(evaluate(session, session.test));
+    final = { testAccuracy: s.accuracy, testMeanIoU: s.meanIoU, testIoU: s.iou, preciseBn: true };
+  }
+  return { session, history, final, wallSeconds, resumedFrom: startEpoch };
+}
+
+/**
+ * "Precise BN": recomputes every BatchNorm2D's running mean and variance as the exact average of
+ * the batch statistics over the whole training set (in order, without augmentation, normalised as
+ * in training) with the current weights, using PyTorch's cumulative mode (`momentum = null`). The
+ * momenta are restored afterwards. Returns the number of BatchNorm layers recalibrated.
+ */
+export function recalibrateBatchNorm(session: Session): number {
+  const { model, config } = session;
+  const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm2D => m instanceof BatchNorm2D);
+  if (bns.length === 0) return 0;
+  const momenta = bns.map((b) => b.momentum);
+  const wasTraining = model.training;
+  for (const b of bns) {
+    b.resetRunningStats();
+    b.momentum = null;
+  }
+  model.train();
+  try {
+    const [n, c, h, w] = session.train.images.shape;
+    const size = c * h * w;
+    for (let start = 0; start < n; start += config.batchSize) {
+      const b = Math.min(config.batchSize, n - start);
+      const x = new Tensor(session.train.images.dtype, [b, c, h, w], session.train.images.data.slice(start * size, (start + b) * size));
+      if (session.normalize) normalizeInPlace(x, session.normalize);
+      model.forward(x);
+    }
+  } finally {
+    bns.forEach((b, i) => (b.momentum = momenta[i]));
+    model.train(wasTraining);
+  }
+  return bns.length;
 }

@@ -178,3 +178,30 @@ describe("BatchNorm2D behaviour and errors", () => {
     expect(() => bn.backward(new Tensor("float32", [2, 2, 2, 2]))).toThrow(/backward called without a matching forward/);
   });
 });
+
+describe("BatchNorm2D momentum", () => {
+  it("is assignable as in PyTorch: null averages the batch statistics exactly; bad values are refused", () => {
+    const bn = new BatchNorm2D(2, { dtype: "float64" });
+    bn.momentum = null;
+    bn.resetRunningStats();
+    const rng = new Rng(4);
+    const xs = [randn([3, 2, 4, 4], rng, { dtype: "float64" }), randn([3, 2, 4, 4], rng, { dtype: "float64" })];
+    for (const x of xs) bn.forward(x);
+    const n = 3 * 16;
+    for (let c = 0; c < 2; c++) {
+      const stats = xs.map((x) => {
+        let m = 0;
+        for (let b = 0; b < 3; b++) for (let k = 0; k < 16; k++) m += x.data[(b * 2 + c) * 16 + k];
+        m /= n;
+        let v = 0;
+        for (let b = 0; b < 3; b++) for (let k = 0; k < 16; k++) v += (x.data[(b * 2 + c) * 16 + k] - m) ** 2;
+        return [m, v / (n - 1)];
+      });
+      expect(bn.runningMean!.data[c]).toBeCloseTo((stats[0][0] + stats[1][0]) / 2, 12);
+      expect(bn.runningVar!.data[c]).toBeCloseTo((stats[0][1] + stats[1][1]) / 2, 12);
+    }
+    expect(() => (bn.momentum = 1.5)).toThrow(/momentum must be a number in \[0, 1\] or null/);
+    bn.momentum = 0.1;
+    expect(bn.momentum).toBe(0.1);
+  });
+});

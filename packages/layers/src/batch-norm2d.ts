@@ -119,13 +119,31 @@ export function batchNormStatistics(x: Tensor): { mean: Float64Array; variance: 
  * bn.forward(x);               // running statistics
  * ```
  */
+function checkMomentum(momentum: unknown): number | null {
+  if (momentum !== null && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {
+    throw new ArgumentError("BatchNorm2D", `momentum must be a number in [0, 1] or null (got ${String(momentum)})`);
+  }
+  return momentum;
+}
+
 export class BatchNorm2D extends Layer {
   /** Channels C. */
   readonly numFeatures: number;
   /** Added to the variance before the square root. */
   readonly eps: number;
-  /** Running-average weight of a new batch (null: cumulative average). */
-  readonly momentum: number | null;
+  private momentumValue: number | null;
+
+  /**
+   * Running-average weight of a new batch (null: cumulative average). Assignable, as in PyTorch
+   * (`bn.momentum = None`), e.g. to recompute exact population statistics over a data set.
+   */
+  get momentum(): number | null {
+    return this.momentumValue;
+  }
+
+  set momentum(value: number | null) {
+    this.momentumValue = checkMomentum(value);
+  }
   /** Whether `weight` and `bias` exist. */
   readonly affine: boolean;
   /** Whether running statistics exist and are used in eval mode. */
@@ -153,13 +171,9 @@ export class BatchNorm2D extends Layer {
     if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) {
       throw new ArgumentError(op, `eps must be a positive finite number (got ${eps})`);
     }
-    const momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    if (momentum !== null && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {
-      throw new ArgumentError(op, `momentum must be a number in [0, 1] or null (got ${momentum})`);
-    }
     this.numFeatures = numFeatures;
     this.eps = eps;
-    this.momentum = momentum;
+    this.momentumValue = checkMomentum(options.momentum === undefined ? 0.1 : options.momentum);
     this.affine = options.affine ?? true;
     this.trackRunningStats = options.trackRunningStats ?? true;
     this.dtype = options.dtype ?? "float32";
