@@ -14,7 +14,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createWasmBackend, type WasmBackend } from "@unetkit/backend-wasm";
+import { createWasmBackend, enableRelaxedSimd, type WasmBackend } from "@unetkit/backend-wasm";
 import { tsBackend } from "@unetkit/tensor";
 import { defaultShapes, formatGemmTable, runGemmBench, type GemmBenchRow } from "../../../packages/tensor/bench/gemm.bench.js";
 import { buildWasm } from "../../../packages/backend-wasm/scripts/build-wasm.mjs";
@@ -95,10 +95,17 @@ async function main(argv: string[]): Promise<void> {
   if (opts.wasmThreads.length > 0) {
     try {
       if (buildWasm()) log("built packages/backend-wasm/build/*.wasm");
+      // the fused multiply-add build where the engine has relaxed SIMD (Node 20: a V8 flag, as the CLI does)
+      const fma = opts.fma && (await enableRelaxedSimd());
       for (const threads of opts.wasmThreads) {
-        const backend = await createWasmBackend({ threads });
+        const backend = await createWasmBackend({ threads, fma });
         wasmBackends.push(backend);
-        unetkitBackends.push({ key: `wasm-${threads}t`, label: `wasm ${threads} thread${threads === 1 ? "" : "s"}`, threads, backend });
+        unetkitBackends.push({ key: `wasm-${threads}t`, label: `wasm${fma ? " fma" : ""} ${threads} thread${threads === 1 ? "" : "s"}`, threads, backend });
+      }
+      if (fma && opts.plainSimd) {
+        const backend = await createWasmBackend({ threads: 1, fma: false });
+        wasmBackends.push(backend);
+        unetkitBackends.push({ key: "wasm-plain-1t", label: "wasm plain SIMD 1 thread", threads: 1, backend });
       }
     } catch (e) {
       wasmError = e instanceof Error ? e.message : String(e);

@@ -18,6 +18,10 @@ export interface BenchOptions {
   tfjsWasmFilterGrad: FallbackMode;
   /** Thread counts of the unetkit wasm backend to run. */
   wasmThreads: number[];
+  /** Run the wasm backend's fused multiply-add (relaxed SIMD) build where the engine allows it. */
+  fma: boolean;
+  /** With `fma`, also run the plain SIMD build on 1 thread, for the comparison. */
+  plainSimd: boolean;
   tfjs: boolean;
   tfjsCpu: boolean;
   /** Run the unetkit TypeScript backend's UNet workloads. */
@@ -46,6 +50,9 @@ on unetkit's backends and on TensorFlow.js, then GEMM GFLOP/s at the conv shapes
   --tfjs-wasm-dw MODE   how tfjs wasm gets the Conv2DBackpropFilter kernel it lacks: wasm-ops (default;
                         pad + slice + matMul per filter tap on the wasm backend) or cpu (tfjs's cpu kernel)
   --wasm-threads LIST   unetkit wasm thread counts, comma-separated (default 1,2; empty: no wasm)
+  --no-fma              run the wasm backend's plain SIMD build (default: its fused multiply-add build,
+                        WebAssembly relaxed SIMD, turned on by a V8 flag in Node 20 as the CLI does)
+  --no-plain-simd       with the fma build, skip the extra plain-SIMD 1-thread row
   --no-ts               skip the unetkit TypeScript backend's UNet workloads
   --no-tfjs             skip TensorFlow.js entirely
   --no-tfjs-cpu         skip the tfjs cpu backend (the slow one)
@@ -71,6 +78,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
     tfjsCpuTrainRuns: 1,
     tfjsWasmFilterGrad: "wasm-ops",
     wasmThreads: [1, 2],
+    fma: true,
+    plainSimd: true,
     tfjs: true,
     tfjsCpu: true,
     ts: true,
@@ -99,6 +108,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
       const v = argv[++i] ?? "";
       o.wasmThreads = v.trim() === "" ? [] : v.split(",").map((s) => positiveInt(a, s.trim()));
     } else if (a === "--no-ts") o.ts = false;
+    else if (a === "--no-fma") o.fma = false;
+    else if (a === "--no-plain-simd") o.plainSimd = false;
     else if (a === "--no-tfjs") o.tfjs = false;
     else if (a === "--no-tfjs-cpu") o.tfjsCpu = false;
     else if (a === "--no-gemm") o.gemm = false;

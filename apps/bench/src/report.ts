@@ -99,6 +99,7 @@ export function computeRatios(ms: readonly Measurement[]): Ratio[] {
     push(task, "tfjs cpu / unetkit typescript (JS vs JS)", `tfjs/cpu/${task}`, `unetkit/typescript/${task}`);
     push(task, "unetkit typescript / unetkit wasm 1 thread", `unetkit/typescript/${task}`, `unetkit/wasm-1t/${task}`);
     push(task, "unetkit wasm 1 thread / 2 threads (2-thread speed-up)", `unetkit/wasm-1t/${task}`, `unetkit/wasm-2t/${task}`);
+    push(task, "unetkit wasm plain SIMD / fma, 1 thread (fma speed-up)", `unetkit/wasm-plain-1t/${task}`, `unetkit/wasm-1t/${task}`);
   }
   return ratios;
 }

@@ -1,4 +1,4 @@
-import { initDefaultBackend } from "@unetkit/backend-wasm";
+import { enableRelaxedSimd, initDefaultBackend } from "@unetkit/backend-wasm";
 import { getBackend, setBackend, tsBackend } from "@unetkit/tensor";
 import { UsageError } from "./usage-error.js";
 
@@ -6,6 +6,10 @@ import { UsageError } from "./usage-error.js";
 export const BACKEND_FLAGS = {
   backend: { type: "string", help: "wasm (default; falls back to typescript if it cannot load) or typescript" },
   threads: { type: "string", help: "wasm threads (default: the machine's cores)" },
+  "no-fma": {
+    type: "boolean",
+    help: "wasm: use the plain SIMD GEMM (default: the fused multiply-add one, via WebAssembly relaxed SIMD, when the engine has it; Node 20 gets it by a V8 flag set at startup)",
+  },
 } as const;
 
 /**
@@ -23,12 +27,16 @@ export async function chooseBackend(values: Record<string, unknown>): Promise<{ 
     if (kind === "typescript") throw new UsageError("--threads applies to the wasm backend only");
   }
   if (kind === "typescript") {
+    if (values["no-fma"] === true) throw new UsageError("--no-fma applies to the wasm backend only");
     setBackend(tsBackend);
     return { name: "typescript" };
   }
-  const chosen = await initDefaultBackend(threads === undefined ? {} : { threads });
+  // relaxed SIMD is standard WebAssembly (on by default from Node 22); Node 20 has it behind a flag
+  const fma = values["no-fma"] === true ? false : await enableRelaxedSimd();
+  const chosen = await initDefaultBackend({ fma, ...(threads === undefined ? {} : { threads }) });
   if (chosen.kind === "typescript") return { name: "typescript", note: `wasm backend unavailable (${chosen.reason}); using the TypeScript backend` };
-  return { name: `wasm (${chosen.backend.threads} thread${chosen.backend.threads === 1 ? "" : "s"})` };
+  const b = chosen.backend;
+  return { name: `wasm${b.fma ? " fma" : ""} (${b.threads} thread${b.threads === 1 ? "" : "s"})` };
 }
 
 /** The active backend's name (for reports). */

@@ -10,6 +10,17 @@ export const NR: i32 = 8;
  * kc groups of 8 contiguous floats. Every element's sum runs over p in ascending order in its own
  * lane, so the result does not depend on where the tile sits in C.
  */
+/**
+ * c + a*b per lane: one fused multiply-add (f32x4.relaxed_madd, a single rounding on hardware with FMA)
+ * in the relaxed-SIMD build, a multiply then an add (two roundings) in the plain SIMD build. Which one
+ * a given engine and CPU runs is fixed for the process, so results stay deterministic.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // @ts-ignore: decorator
 @inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -25,10 +36,10 @@ export const NR: i32 = 8;
     const b0 = v128.load(bp, 0);
     const b1 = v128.load(bp, 16);
     let x: v128;
-    x = v128.load32_splat(a0); c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a1); c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a2); c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a3); c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    x = v128.load32_splat(a0); c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1); c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2); c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3); c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
     a0 += ps; a1 += ps; a2 += ps; a3 += ps;
     bp += 32;
   }

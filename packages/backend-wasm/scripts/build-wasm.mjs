@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Compiles assembly/ with the AssemblyScript compiler from node_modules into
-//   build/kernels.wasm          single-threaded, own (growable) memory
-//   build/kernels-shared.wasm   imports a shared memory (env.memory) for worker threads
+//   build/kernels.wasm                  single-threaded, own (growable) memory
+//   build/kernels-shared.wasm           imports a shared memory (env.memory) for worker threads
+//   build/kernels-relaxed.wasm          the same two with relaxed SIMD (the GEMM micro-kernel uses
+//   build/kernels-relaxed-shared.wasm   f32x4.relaxed_madd: fused multiply-add where the CPU has it)
 // Skips the work when both outputs are newer than every source (pass --force to rebuild).
 // Used by the package's `build` script and by its vitest globalSetup, so tests from a fresh clone
 // (`npx vitest run`) find the .wasm without a build step.
@@ -17,12 +19,13 @@ const buildDir = join(root, "build");
 /** Maximum pages of the shared memory (a shared memory must declare one): 2 GiB. */
 export const SHARED_MAX_PAGES = 32768;
 
+const SHARED = ["--enable", "threads", "--importMemory", "--sharedMemory", "--initialMemory", "1", "--maximumMemory", String(SHARED_MAX_PAGES)];
+const RELAXED = ["--enable", "relaxed-simd"];
 const targets = [
   { out: "kernels.wasm", flags: [] },
-  {
-    out: "kernels-shared.wasm",
-    flags: ["--enable", "threads", "--importMemory", "--sharedMemory", "--initialMemory", "1", "--maximumMemory", String(SHARED_MAX_PAGES)],
-  },
+  { out: "kernels-shared.wasm", flags: SHARED },
+  { out: "kernels-relaxed.wasm", flags: RELAXED },
+  { out: "kernels-relaxed-shared.wasm", flags: [...RELAXED, ...SHARED] },
 ];
 
 function newestSource() {
@@ -56,5 +59,5 @@ export function buildWasm({ force = false } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const built = buildWasm({ force: process.argv.includes("--force") });
-  console.log(built ? "backend-wasm: built build/kernels.wasm, build/kernels-shared.wasm" : "backend-wasm: wasm up to date");
+  console.log(built ? `backend-wasm: built ${targets.map((t) => `build/${t.out}`).join(", ")}` : "backend-wasm: wasm up to date");
 }

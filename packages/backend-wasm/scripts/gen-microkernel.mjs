@@ -21,6 +21,17 @@ out(` * (rows past mr repeat row mr-1 and must be discarded by the caller). Bp i
 out(` * kc groups of ${NR} contiguous floats. Every element's sum runs over p in ascending order in its own`);
 out(` * lane, so the result does not depend on where the tile sits in C.`);
 out(` */`);
+out(`/**`);
+out(` * c + a*b per lane: one fused multiply-add (f32x4.relaxed_madd, a single rounding on hardware with FMA)`);
+out(` * in the relaxed-SIMD build, a multiply then an add (two roundings) in the plain SIMD build. Which one`);
+out(` * a given engine and CPU runs is fixed for the process, so results stay deterministic.`);
+out(` */`);
+out(`// @ts-ignore: decorator`);
+out(`@inline function madd(a: v128, b: v128, c: v128): v128 {`);
+out(`  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);`);
+out(`  return f32x4.add(c, f32x4.mul(a, b));`);
+out(`}`);
+out("");
 out(`// @ts-ignore: decorator`);
 out(`@inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128): void {`);
 for (let r = 0; r < MR; r++) out(`  let ${Array.from({ length: NV }, (_, v) => `c${r}${v} = f32x4.splat(0)`).join(", ")};`);
@@ -34,7 +45,7 @@ for (let v = 0; v < NV; v++) out(`    const b${v} = v128.load(bp, ${v * 16});`);
 out(`    let x: v128;`);
 for (let r = 0; r < MR; r++) {
   let s = `    x = v128.load32_splat(a${r});`;
-  for (let v = 0; v < NV; v++) s += ` c${r}${v} = f32x4.add(c${r}${v}, f32x4.mul(x, b${v}));`;
+  for (let v = 0; v < NV; v++) s += ` c${r}${v} = madd(x, b${v}, c${r}${v});`;
   out(s);
 }
 out(`    ${Array.from({ length: MR }, (_, r) => `a${r} += ps;`).join(" ")}`);

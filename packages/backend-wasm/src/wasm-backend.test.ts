@@ -1,19 +1,30 @@
 import { ArgumentError, tsBackend, type GemmArgs } from "@unetkit/tensor";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enableRelaxedSimd, relaxedSimdSupported } from "./load-module.js";
 import { createWasmBackend, type WasmBackend } from "./wasm-backend.js";
 
+/** The backends of the build under test (set by each build's describe block). */
 let one: WasmBackend;
 let two: WasmBackend;
+const builds: Record<"plain" | "fma", { one: WasmBackend; two: WasmBackend }> = {} as never;
 
 beforeAll(async () => {
-  one = await createWasmBackend({ threads: 1 });
-  two = await createWasmBackend({ threads: 2 });
+  // Node 20 has relaxed SIMD behind a V8 flag; the fma build is tested wherever it can run
+  expect(await enableRelaxedSimd()).toBe(true);
+  for (const fma of [false, true]) {
+    builds[fma ? "fma" : "plain"] = {
+      one: await createWasmBackend({ threads: 1, fma }),
+      two: await createWasmBackend({ threads: 2, fma }),
+    };
+  }
 });
 
 afterAll(() => {
-  one.dispose();
-  two.dispose();
+  for (const b of Object.values(builds)) {
+    b.one.dispose();
+    b.two.dispose();
+  }
 });
 
 /** Deterministic values in [-1, 1) from a seed (xorshift), so a failing case can be replayed. */
@@ -108,7 +119,11 @@ function expectMatchesTs(backend: WasmBackend, t: Case): void {
   }
 }
 
-describe("wasm gemm", () => {
+describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => {
+  beforeAll(() => {
+    ({ one, two } = builds[build]);
+  });
+
   it("works with its kernels detached from the object (ops may call `const k = b.im2col ?? ts; k(args)`)", () => {
     const t: Case = { m: 5, n: 7, k: 3, transA: false, transB: false, alpha: 1, beta: 0, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 21 };
     const args = makeArgs(t);
@@ -119,11 +134,14 @@ describe("wasm gemm", () => {
     for (let i = 0; i < t.m * t.n; i++) expect(Math.abs(args.c[i] - want.c[i])).toBeLessThan(1e-5);
   });
 
-  it("is float32 only and names its thread count", () => {
+  it("is float32 only and names its thread count and build", () => {
     expect(one.dtypes).toEqual(["float32"]);
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);
     expect(one.name).not.toBe(two.name);
+    expect(one.fma).toBe(build === "fma");
+    expect(two.fma).toBe(build === "fma");
+    expect(one.name.includes("fma")).toBe(build === "fma");
   });
 
   it("matches the TypeScript GEMM on small shapes (transposes, alpha, beta, offsets, leading dims)", () => {
@@ -245,6 +263,44 @@ describe("wasm gemm", () => {
     expect(() => one.gemm(f64)).toThrow(/gemm: .*float32/);
     expect(() => one.gemm({ ...args, aOffset: 100 })).toThrow(/gemm: /);
     expect(() => one.gemm({ ...args, lda: 1 })).toThrow(ArgumentError);
+  });
+});
+
+describe("the relaxed SIMD (fma) build", () => {
+  it("really fuses: a long dot product rounds differently from the plain build (both within float32 error of the exact sum)", () => {
+    const k = 4096;
+    const a = filled(k, 91);
+    const b = filled(k, 92);
+    const exact = a.reduce((s, v, i) => s + v * b[i], 0);
+    const run = (backend: WasmBackend) => {
+      const c = new Float32Array(1);
+      backend.gemm({ transA: false, transB: false, m: 1, n: 1, k, alpha: 1, a, aOffset: 0, lda: k, b, bOffset: 0, ldb: 1, beta: 0, c, cOffset: 0, ldc: 1 });
+      return c[0];
+    };
+    const plain = run(builds.plain.one);
+    const fused = run(builds.fma.one);
+    expect(fused).not.toBe(plain);
+    expect(Math.abs(fused - exact)).toBeLessThan(1e-3);
+    expect(Math.abs(plain - exact)).toBeLessThan(1e-3);
+  });
+
+  it("is the default where the engine has relaxed SIMD, and `fma: true` without it is refused", async () => {
+    expect(relaxedSimdSupported()).toBe(true);
+    const auto = await createWasmBackend({ threads: 1 });
+    expect(auto.fma).toBe(true);
+    auto.dispose();
+    const v8 = await import("node:v8");
+    v8.setFlagsFromString("--no-experimental-wasm-relaxed-simd");
+    try {
+      expect(relaxedSimdSupported()).toBe(false);
+      const plain = await createWasmBackend({ threads: 1 });
+      expect(plain.fma).toBe(false);
+      plain.dispose();
+      await expect(createWasmBackend({ threads: 1, fma: true })).rejects.toThrow(/createWasmBackend: fma: true needs WebAssembly relaxed SIMD/);
+    } finally {
+      v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    }
+    expect(relaxedSimdSupported()).toBe(true);
   });
 });
 
