@@ -1,4 +1,3 @@
-import { col2imAccumulateTs, im2colTs } from "@unetkit/im2col";
 import { ArgumentError, type ConvGeometry } from "@unetkit/tensor";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,34 +40,55 @@ const sameBits = (x: Float32Array, y: Float32Array) => x.length === y.length && 
 
 const sizes = (g: ConvGeometry) => ({ image: g.channels * g.height * g.width, K: g.channels * g.kernelH * g.kernelW, L: g.outH * g.outW });
 
-/** The unfused path, as @unetkit/layers' conv2d composes it: im2col, then one wasm GEMM per image. */
-function forwardUnfused(b: WasmBackend, g: ConvGeometry, batch: number, cout: number, x: Float32Array, w: Float32Array, bias: Float32Array | null): Float32Array {
+/**
+ * Float64 reference of the three convolution products, by definition, plus for each output the sum
+ * of the absolute values of its terms (the scale of its float32 rounding error).
+ */
+function reference(g: ConvGeometry, batch: number, cout: number, x: Float32Array, w: Float32Array, dy: Float32Array) {
   const { image, K, L } = sizes(g);
-  const out = new Float32Array(batch * cout * L);
-  const cols = new Float32Array(K * L);
-  for (let n = 0; n < batch; n++) {
-    im2colTs({ geometry: g, image: x, imageOffset: n * image, cols, colsOffset: 0 });
-    if (bias) for (let co = 0; co < cout; co++) out.fill(bias[co], (n * cout + co) * L, (n * cout + co + 1) * L);
-    b.gemm({ transA: false, transB: false, m: cout, n: L, k: K, alpha: 1, a: w, aOffset: 0, lda: K, b: cols, bOffset: 0, ldb: L, beta: bias ? 1 : 0, c: out, cOffset: n * cout * L, ldc: L });
+  const C = g.channels;
+  const out = new Float64Array(batch * cout * L);
+  const outAbs = new Float64Array(batch * cout * L);
+  const dx = new Float64Array(batch * image);
+  const dxAbs = new Float64Array(batch * image);
+  const dW = new Float64Array(cout * K);
+  const dWAbs = new Float64Array(cout * K);
+  for (let b = 0; b < batch; b++) {
+    for (let co = 0; co < cout; co++) {
+      for (let oy = 0; oy < g.outH; oy++) {
+        for (let ox = 0; ox < g.outW; ox++) {
+          const o = (b * cout + co) * L + oy * g.outW + ox;
+          for (let c = 0; c < C; c++) {
+            for (let ky = 0; ky < g.kernelH; ky++) {
+              const y = oy * g.strideH - g.padH + ky * g.dilationH;
+              if (y < 0 || y >= g.height) continue;
+              for (let kx = 0; kx < g.kernelW; kx++) {
+                const xx = ox * g.strideW - g.padW + kx * g.dilationW;
+                if (xx < 0 || xx >= g.width) continue;
+                const xi = b * image + (c * g.height + y) * g.width + xx;
+                const wi = co * K + (c * g.kernelH + ky) * g.kernelW + kx;
+                out[o] += w[wi] * x[xi];
+                outAbs[o] += Math.abs(w[wi] * x[xi]);
+                dx[xi] += w[wi] * dy[o];
+                dxAbs[xi] += Math.abs(w[wi] * dy[o]);
+                dW[wi] += dy[o] * x[xi];
+                dWAbs[wi] += Math.abs(dy[o] * x[xi]);
+              }
+            }
+          }
+        }
+      }
+    }
   }
-  return out;
+  return { out, outAbs, dx, dxAbs, dW, dWAbs };
 }
 
-function backwardDataUnfused(b: WasmBackend, g: ConvGeometry, batch: number, cout: number, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
-  const { image, K, L } = sizes(g);
-  const dcols = new Float32Array(K * L);
-  for (let n = 0; n < batch; n++) {
-    b.gemm({ transA: true, transB: false, m: K, n: L, k: cout, alpha: 1, a: w, aOffset: 0, lda: K, b: dy, bOffset: n * cout * L, ldb: L, beta: 0, c: dcols, cOffset: 0, ldc: L });
-    col2imAccumulateTs({ geometry: g, image: dx, imageOffset: n * image, cols: dcols, colsOffset: 0 });
-  }
-}
-
-function backwardWeightUnfused(b: WasmBackend, g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): void {
-  const { image, K, L } = sizes(g);
-  const cols = new Float32Array(K * L);
-  for (let n = 0; n < batch; n++) {
-    im2colTs({ geometry: g, image: x, imageOffset: n * image, cols, colsOffset: 0 });
-    b.gemm({ transA: false, transB: true, m: cout, n: K, k: L, alpha: 1, a: dy, aOffset: n * cout * L, lda: L, b: cols, bOffset: 0, ldb: L, beta: 1, c: dW, cOffset: 0, ldc: K });
+/** Every element of `got` within float32 summation error of `base + want` (scale: `abs` plus |base|). */
+function expectClose(what: string, got: Float32Array, want: Float64Array, abs: Float64Array, base?: Float32Array): void {
+  for (let i = 0; i < got.length; i++) {
+    const w = want[i] + (base ? base[i] : 0);
+    const tol = 1e-5 * (abs[i] + (base ? Math.abs(base[i]) : 0)) + 1e-6;
+    if (!(Math.abs(got[i] - w) <= tol)) throw new Error(`${what}[${i}] = ${got[i]}, float64 reference ${w} (tol ${tol})`);
   }
 }
 
@@ -81,63 +101,71 @@ const caseArb = fc.record({
 });
 
 describe("fused conv kernels", () => {
-  it("conv2dForward equals im2col + GEMM per image bit for bit (1 and 2 threads)", () => {
+  it("conv2dForward, conv2dBackwardData and conv2dBackwardWeight match the float64 definition, bit-identical on 1 and 2 threads", () => {
     fc.assert(
       fc.property(caseArb, ({ g, batch, cout, withBias, seed }) => {
         const { image, K, L } = sizes(g);
         const x = values(batch * image, seed);
         const w = values(cout * K, seed + 1);
-        const bias = withBias ? values(cout, seed + 2) : null;
-        const want = forwardUnfused(one, g, batch, cout, x, w, bias);
-        for (const b of [one, two]) {
+        const dy = values(batch * cout * L, seed + 2);
+        const bias = withBias ? values(cout, seed + 3) : null;
+        const ref = reference(g, batch, cout, x, w, dy);
+        const outs = [one, two].map((b) => {
           const out = values(batch * cout * L, 7); // overwritten
           b.conv2dForward({ geometry: g, batch, cout, x, weight: w, bias, out });
-          expect(sameBits(out, want)).toBe(true);
-        }
+          return out;
+        });
+        const biasPlanes = bias ? Float32Array.from({ length: batch * cout * L }, (_, i) => bias[Math.floor(i / L) % cout]) : undefined;
+        expectClose("out", outs[0], ref.out, ref.outAbs, biasPlanes);
+        expect(sameBits(outs[0], outs[1])).toBe(true);
+        const dx0 = values(batch * image, seed + 4); // accumulated into
+        const dxs = [one, two].map((b) => {
+          const dx = dx0.slice();
+          b.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx });
+          return dx;
+        });
+        expectClose("dx", dxs[0], ref.dx, ref.dxAbs, dx0);
+        expect(sameBits(dxs[0], dxs[1])).toBe(true);
+        const dW0 = values(cout * K, seed + 5); // accumulated into
+        const dWs = [one, two].map((b) => {
+          const dW = dW0.slice();
+          b.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW });
+          return dW;
+        });
+        expectClose("dW", dWs[0], ref.dW, ref.dWAbs, dW0);
+        expect(sameBits(dWs[0], dWs[1])).toBe(true);
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 
-  it("conv2dBackwardData accumulates col2im(W^T dy) bit for bit like the unfused path", () => {
-    fc.assert(
-      fc.property(caseArb, ({ g, batch, cout, seed }) => {
-        const { image, K, L } = sizes(g);
-        const dy = values(batch * cout * L, seed);
-        const w = values(cout * K, seed + 1);
-        const want = values(batch * image, seed + 3); // accumulated into
-        const got = want.slice();
-        const got2 = want.slice();
-        backwardDataUnfused(one, g, batch, cout, dy, w, want);
-        one.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: got });
-        two.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: got2 });
-        expect(sameBits(got, want)).toBe(true);
-        expect(sameBits(got2, want)).toBe(true);
-      }),
-      { numRuns: 150 },
-    );
+  it("the direct stride-1 kernels cover long rows, partial 8- and 4-wide panels, many channels and tails of 4 output channels", () => {
+    for (const [C, H, W, cout, k, pad, dil] of [
+      [7, 5, 29, 6, 3, 1, 1], [40, 3, 17, 5, 3, 2, 2], [3, 9, 8, 13, 5, 2, 1], [33, 4, 4, 3, 1, 0, 1], [5, 3, 30, 4, 3, 1, 1], [2, 6, 7, 9, 3, 1, 1],
+    ]) {
+      const g: ConvGeometry = {
+        channels: C, height: H, width: W, kernelH: k, kernelW: k, strideH: 1, strideW: 1, padH: pad, padW: pad,
+        dilationH: dil, dilationW: dil, outH: H + 2 * pad - dil * (k - 1), outW: W + 2 * pad - dil * (k - 1),
+      };
+      const { image, K, L } = sizes(g);
+      const batch = 2;
+      const x = values(batch * image, C);
+      const w = values(cout * K, H);
+      const dy = values(batch * cout * L, W);
+      const ref = reference(g, batch, cout, x, w, dy);
+      const out = new Float32Array(batch * cout * L);
+      one.conv2dForward({ geometry: g, batch, cout, x, weight: w, bias: null, out });
+      expectClose("out", out, ref.out, ref.outAbs);
+      const dx = new Float32Array(batch * image);
+      one.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx });
+      expectClose("dx", dx, ref.dx, ref.dxAbs);
+      const dW = new Float32Array(cout * K);
+      one.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW });
+      expectClose("dW", dW, ref.dW, ref.dWAbs);
+    }
   });
 
-  it("conv2dBackwardWeight accumulates sum_b dy[b] im2col(x[b])^T bit for bit like the unfused path", () => {
-    fc.assert(
-      fc.property(caseArb, ({ g, batch, cout, seed }) => {
-        const { image, K, L } = sizes(g);
-        const dy = values(batch * cout * L, seed);
-        const x = values(batch * image, seed + 1);
-        const want = values(cout * K, seed + 4); // accumulated into
-        const got = want.slice();
-        const got2 = want.slice();
-        backwardWeightUnfused(one, g, batch, cout, dy, x, want);
-        one.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: got });
-        two.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: got2 });
-        expect(sameBits(got, want)).toBe(true);
-        expect(sameBits(got2, want)).toBe(true);
-      }),
-      { numRuns: 150 },
-    );
-  });
-
-  it("splits big convolutions across threads (images, or each GEMM for one image) with bit-identical results", () => {
+  it("splits big convolutions across threads (images, rows or taps) with bit-identical results", () => {
     const g: ConvGeometry = { channels: 16, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 32, outW: 32 };
     const { image, K, L } = sizes(g);
     for (const batch of [1, 2, 3]) {
@@ -161,9 +189,9 @@ describe("fused conv kernels", () => {
       one.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: dw1 });
       two.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: dw2 });
       expect(sameBits(dw1, dw2)).toBe(true);
-      // forward and input gradient: one split each (images, or each image's GEMM when batch is 1);
-      // weight gradient: every image's GEMM split by columns
-      expect(two.stats().parallelGemms).toBe(before + 2 + batch);
+      // one split each: forward and input gradient by images (by output rows when batch is 1),
+      // weight gradient by taps
+      expect(two.stats().parallelGemms).toBe(before + 3);
     }
   });
 

@@ -75,7 +75,23 @@ interface Kernels {
   storeTransposed(c: number, ldc: number, t: number, m: number, n: number, beta: number): void;
   im2col(image: number, cols: number, ...geometry: number[]): void;
   col2imAccumulate(image: number, cols: number, ...geometry: number[]): void;
+  packDirectWeights(w: number, M: number, N: number, kh: number, kw: number, transposeFlip: number, dst: number): void;
+  directWeightsBytes(M: number, K: number): number;
+  directScratchBytes(N: number, H: number, W: number, padH: number, padW: number, kh: number, kw: number): number;
+  convDirect(...args: number[]): void;
+  padImages(x: number, ldx: number, N: number, H: number, W: number, padH: number, padW: number, b0: number, b1: number, P: number, ldp: number): void;
+  directOffsets(N: number, Hp: number, Wp: number, kh: number, kw: number, dh: number, dw: number, offs: number): void;
+  convDirectWeightGrad(...args: number[]): void;
   heapBase(): number;
+}
+
+/**
+ * A stride-1 convolution as {@link WasmKernels.directConv} runs it: `M` output channels from `N`
+ * input channels of `H x W`, zero padding `padH`/`padW`, kernel `kh x kw`, dilation `dh`/`dw`.
+ */
+interface DirectConv {
+  N: number; H: number; W: number; padH: number; padW: number; kh: number; kw: number; dh: number; dw: number;
+  M: number; outH: number; outW: number;
 }
 
 const PAGE = 65536;
@@ -85,6 +101,8 @@ const SHARED_MAX_PAGES = 32768;
 const CMD_GEMM = 1;
 const CMD_CONV_FORWARD = 3;
 const CMD_CONV_BACKWARD_DATA = 4;
+const CMD_CONV_DIRECT = 5;
+const CMD_CONV_DIRECT_WEIGHT_GRAD = 6;
 /** Int32 words per worker control slot. */
 const SLOT_WORDS = 32;
 /** Below this many flops (2mnk) a GEMM stays on the calling thread: waking workers costs more. */
@@ -496,6 +514,89 @@ class WasmKernels implements WasmBackend {
     return { image, K, L, geometry };
   }
 
+  /**
+   * Runs {@link DirectConv} `d` over `batch` images already in memory (`xPtr`, `outPtr`), with the
+   * weights packed at `wpk`: images split across the threads when there are at least as many, else
+   * each image's output rows. `accumulate`: add to `out` instead of overwriting it. Bit-identical for
+   * any split (every output element sums its taps in the same order).
+   */
+  private directConv(d: DirectConv, batch: number, xPtr: number, wpk: number, outPtr: number, accumulate: boolean, scratch: number, scratchBytes: number): void {
+    const ldx = d.N * d.H * d.W * 4;
+    const ldo = d.M * d.outH * d.outW * 4;
+    const acc = accumulate ? 1 : 0;
+    const args = (b0: number, b1: number, oy0: number, oy1: number, t: number) => [
+      xPtr, ldx, d.N, d.H, d.W, d.padH, d.padW, d.kh, d.kw, d.dh, d.dw, wpk, d.M, outPtr, ldo, d.outH, d.outW,
+      b0, b1, oy0, oy1, acc, scratch + t * scratchBytes,
+    ];
+    const flops = 2 * batch * d.M * d.N * d.kh * d.kw * d.outH * d.outW;
+    const T = this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads;
+    const byImages = batch >= T;
+    const units = byImages ? batch : d.outH;
+    const parts = Math.min(T, units);
+    const per = Math.ceil(units / parts);
+    const range = (t: number) => {
+      const lo = Math.min(units, t * per);
+      const hi = Math.min(units, lo + per);
+      return byImages ? args(lo, hi, 0, d.outH, t) : args(0, batch, lo, hi, t);
+    };
+    const seq = ++this.seq;
+    const ctl = this.i32;
+    let used = 0;
+    for (let w = 1; w < parts; w++) {
+      if (w * per >= units) break;
+      const s = this.slotIndex(w);
+      ctl[s + 3] = CMD_CONV_DIRECT;
+      const a = range(w);
+      for (let i = 0; i < a.length; i++) ctl[s + 4 + i] = a[i];
+      Atomics.store(ctl, s, seq);
+      Atomics.notify(ctl, s);
+      used = w;
+    }
+    if (used > 0) this.parallelGemms++;
+    this.k.convDirect(...range(0));
+    this.waitWorkers(seq, used);
+  }
+
+  /**
+   * Copies `batch` images and the weights in, packs the weights (`transposeFlip` for an input
+   * gradient), initialises the output (`init`: bias planes, the current `out` to accumulate into, or
+   * nothing), runs {@link directConv} and copies the output back.
+   */
+  private directConvCall(
+    d: DirectConv, batch: number, x: Float32Array, weight: Float32Array, transposeFlip: boolean,
+    out: Float32Array, init: Float32Array | "accumulate" | null,
+  ): void {
+    const K = d.N * d.kh * d.kw;
+    const image = d.N * d.H * d.W;
+    const outImage = d.M * d.outH * d.outW;
+    const wBytes = align(this.k.directWeightsBytes(d.M, K), 64);
+    const scratchBytes = align(this.k.directScratchBytes(d.N, d.H, d.W, d.padH, d.padW, d.kh, d.kw), 64);
+    const wpk = this.opBase;
+    const wRaw = wpk + wBytes;
+    const xPtr = wRaw + align(d.M * K * 4, 64);
+    const outPtr = xPtr + align(batch * image * 4, 64);
+    const scratch = outPtr + align(batch * outImage * 4, 64);
+    this.reserve(scratch + this.threads * scratchBytes - this.opBase);
+    const f = this.f32;
+    f.set(weight.subarray(0, d.M * K), wRaw >> 2);
+    this.k.packDirectWeights(wRaw, d.M, d.N, d.kh, d.kw, transposeFlip ? 1 : 0, wpk);
+    f.set(x.subarray(0, batch * image), xPtr >> 2);
+    if (init === "accumulate") {
+      f.set(out.subarray(0, batch * outImage), outPtr >> 2);
+    } else if (init !== null) {
+      const plane = d.outH * d.outW;
+      for (let b = 0; b < batch; b++) {
+        for (let m = 0; m < d.M; m++) {
+          const at = (outPtr >> 2) + (b * d.M + m) * plane;
+          f.fill(init[m], at, at + plane);
+        }
+      }
+    }
+    this.gemms += batch;
+    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes);
+    out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * outImage), 0);
+  }
+
   conv2dForward(args: Conv2dForwardArgs): void {
     const { batch, cout, x, weight, bias, out } = args;
     const g = args.geometry;
@@ -509,6 +610,14 @@ class WasmKernels implements WasmBackend {
     if (bias !== null) checks.push(["bias", bias, cout]);
     const { image, K, L, geometry } = this.convSizes("conv2dForward", args, checks);
     if (batch === 0 || L === 0) return;
+    if (g.strideH === 1 && g.strideW === 1) {
+      const d: DirectConv = {
+        N: g.channels, H: g.height, W: g.width, padH: g.padH, padW: g.padW, kh: g.kernelH, kw: g.kernelW,
+        dh: g.dilationH, dw: g.dilationW, M: cout, outH: g.outH, outW: g.outW,
+      };
+      this.directConvCall(d, batch, x as Float32Array, weight as Float32Array, false, out as Float32Array, bias as Float32Array | null);
+      return;
+    }
     const parts = this.imageParts(batch);
     if (parts > 1) {
       // whole images per thread (im2col included): every image's GEMM runs on one thread, so the
@@ -566,6 +675,17 @@ class WasmKernels implements WasmBackend {
       ["dx", dx, batch * g.channels * g.height * g.width],
     ]);
     if (batch === 0 || L === 0) return;
+    // stride 1: dx += conv(dy, W transposed and flipped), padded by dilation*(kernel-1) - pad
+    const padH = g.dilationH * (g.kernelH - 1) - g.padH;
+    const padW = g.dilationW * (g.kernelW - 1) - g.padW;
+    if (g.strideH === 1 && g.strideW === 1 && padH >= 0 && padW >= 0) {
+      const d: DirectConv = {
+        N: cout, H: g.outH, W: g.outW, padH, padW, kh: g.kernelH, kw: g.kernelW,
+        dh: g.dilationH, dw: g.dilationW, M: g.channels, outH: g.height, outW: g.width,
+      };
+      this.directConvCall(d, batch, dy as Float32Array, weight as Float32Array, true, dx as Float32Array, "accumulate");
+      return;
+    }
     const parts = this.imageParts(batch);
     if (parts > 1) {
       const wPtr = this.opBase;
@@ -616,6 +736,10 @@ class WasmKernels implements WasmBackend {
       ["dW", dW, cout * K0],
     ]);
     if (batch === 0 || L === 0) return;
+    if (g.strideH === 1 && g.strideW === 1) {
+      this.directWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array);
+      return;
+    }
     const dwPtr = this.opBase;
     const xPtr = dwPtr + align(cout * K * 4, 64);
     const colsPtr = xPtr + align(image * 4, 64);
@@ -631,6 +755,60 @@ class WasmKernels implements WasmBackend {
       this.gemms++;
       this.run(false, true, cout, K, L, 1, dyPtr, L, colsPtr, L, 1, dwPtr, K, tmpPtr);
     }
+    dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
+  }
+
+  /**
+   * The weight gradient of a stride-1 convolution without a column matrix: the images are padded
+   * once, then the taps are split across the threads (each owns whole rows of dW^T, so the split
+   * never changes a sum), see the kernels' convDirectWeightGrad.
+   */
+  private directWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): void {
+    const N = g.channels;
+    const K = N * g.kernelH * g.kernelW;
+    const L = g.outH * g.outW;
+    const image = N * g.height * g.width;
+    const Hp = g.height + 2 * g.padH;
+    const Wp = g.width + 2 * g.padW;
+    const ldp = align(N * Hp * Wp * 4, 64);
+    const dwPtr = this.opBase;
+    const offs = dwPtr + align(cout * K * 4, 64);
+    const acc = offs + align(K * 4, 64);
+    const dyPtr = acc + align(cout * K * 16, 64);
+    const xPtr = dyPtr + align(batch * cout * L * 4, 64);
+    const P = xPtr + align(batch * image * 4, 64);
+    const end = P + batch * ldp + 64; // slack: a row's last 4-wide load may run 3 floats past it
+    this.reserve(end - this.opBase);
+    const f = this.f32;
+    f.set(dW.subarray(0, cout * K), dwPtr >> 2);
+    f.set(dy.subarray(0, batch * cout * L), dyPtr >> 2);
+    f.set(x.subarray(0, batch * image), xPtr >> 2);
+    f.fill(0, P >> 2, end >> 2);
+    this.k.padImages(xPtr, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, P, ldp);
+    this.k.directOffsets(N, Hp, Wp, g.kernelH, g.kernelW, g.dilationH, g.dilationW, offs);
+    this.gemms += batch;
+    const pairs = Math.ceil(K / 2);
+    const flops = 2 * batch * cout * K * L;
+    const parts = Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, pairs);
+    const per = Math.ceil(pairs / parts) * 2;
+    const args = (p0: number, p1: number) => [P, ldp, offs, Wp, dyPtr, cout * L * 4, cout, g.outH, g.outW, batch, K, p0, p1, acc, dwPtr];
+    const seq = ++this.seq;
+    const ctl = this.i32;
+    let used = 0;
+    for (let w = 1; w < parts; w++) {
+      const p0 = w * per;
+      if (p0 >= K) break;
+      const s = this.slotIndex(w);
+      ctl[s + 3] = CMD_CONV_DIRECT_WEIGHT_GRAD;
+      const a = args(p0, Math.min(K, p0 + per));
+      for (let i = 0; i < a.length; i++) ctl[s + 4 + i] = a[i];
+      Atomics.store(ctl, s, seq);
+      Atomics.notify(ctl, s);
+      used = w;
+    }
+    if (used > 0) this.parallelGemms++;
+    this.k.convDirectWeightGrad(...args(0, Math.min(K, per)));
+    this.waitWorkers(seq, used);
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
   }
 

@@ -3,16 +3,17 @@
  * TypeScript sources and from the bundle alike). It instantiates the shared-memory kernels module
  * on the shared memory and serves requests posted through a control slot in that memory:
  * slot[0] request sequence, slot[1] done sequence, slot[2] status (0 ok, 1 failed), slot[3] command
- * (1 gemm, 2 exit, 3 conv forward, 4 conv input gradient), slot[4..16] the gemm arguments (alpha and
+ * (1 gemm, 2 exit, 3 conv forward, 4 conv input gradient, 5 direct conv, 6 direct conv weight gradient), slot[4..16] the gemm arguments (alpha and
  * beta as float32 bits); for 3 and 4: slot[4..10] weight, K, cout, L, input base, image size, output
  * base, slot[11..12] the image range, slot[13] this thread's column scratch, slot[14] beta,
- * slot[15..27] the geometry. Addresses are bytes, sizes elements.
+ * slot[15..27] the geometry; for 5 (direct stride-1 convolution): slot[4..26] the arguments of the
+ * kernels' convDirect; for 6 (its weight gradient): slot[4..18] those of convDirectWeightGrad. Addresses are bytes, sizes elements.
  */
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
 const { module, memory, slot, scratch } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
-const { gemm, im2col, col2imAccumulate } = instance.exports;
+const { gemm, im2col, col2imAccumulate, convDirect, convDirectWeightGrad } = instance.exports;
 const ctl = new Int32Array(memory.buffer, 0, slot + 32);
 const ctlF = new Float32Array(memory.buffer, 0, slot + 32);
 let seen = 0;
@@ -27,6 +28,10 @@ for (;;) {
     if (cmd === 1) {
       gemm(ctl[slot + 4], ctl[slot + 5], ctl[slot + 6], ctl[slot + 7], ctl[slot + 8], ctlF[slot + 9], ctl[slot + 10],
         ctl[slot + 11], ctl[slot + 12], ctl[slot + 13], ctlF[slot + 14], ctl[slot + 15], ctl[slot + 16], scratch);
+    } else if (cmd === 5) {
+      convDirect(...Array.from(ctl.subarray(slot + 4, slot + 27)));
+    } else if (cmd === 6) {
+      convDirectWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 19)));
     } else if (cmd === 3 || cmd === 4) {
       const w = ctl[slot + 4], K = ctl[slot + 5], cout = ctl[slot + 6], L = ctl[slot + 7];
       const inBase = ctl[slot + 8], image = ctl[slot + 9], outBase = ctl[slot + 10];
