@@ -13,13 +13,20 @@ import {
 } from "@unetkit/tensor";
 import { isNode, loadKernelsModule, relaxedSimdSupported } from "./load-module.js";
 import { WORKER_SOURCE } from "./worker-source.js";
+import { atomicsWaitAllowed, defaultWebThreads, startWebWorkers, webThreadsAvailable } from "./web-workers.js";
 
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
   /**
    * GEMM threads including the calling one: 1 runs everything on the calling thread; more start
-   * `threads - 1` worker threads over a shared WebAssembly memory (Node.js only). Defaults to
-   * `os.availableParallelism()` in Node and 1 elsewhere.
+   * `threads - 1` worker threads over a shared WebAssembly memory: `worker_threads` in Node.js, Web
+   * Workers in a browser context that is cross-origin isolated (`crossOriginIsolated === true`: the
+   * page is served with `Cross-Origin-Opener-Policy: same-origin` and
+   * `Cross-Origin-Embedder-Policy: require-corp`). A browser context that is not isolated has no
+   * shared memory and always runs 1 thread, whatever is asked. Defaults to
+   * `os.availableParallelism()` in Node and `navigator.hardwareConcurrency` in an isolated browser
+   * context. On a page's main thread, where `Atomics.wait` is forbidden, the calling thread waits for
+   * the workers by spinning after computing its own share.
    */
   threads?: number;
   /**
@@ -152,12 +159,14 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     if (isNode()) {
       const os = await import("node:os");
       threads = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    } else if (webThreadsAvailable()) {
+      threads = defaultWebThreads();
     }
   }
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     throw new ArgumentError("createWasmBackend", `threads must be an integer in [1, 256] (got ${threads})`);
   }
-  if (threads > 1 && (!isNode() || typeof SharedArrayBuffer !== "function")) threads = 1;
+  if (threads > 1 && !(isNode() ? typeof SharedArrayBuffer === "function" : webThreadsAvailable())) threads = 1;
   const fma = options.fma ?? relaxedSimdSupported();
   if (typeof fma !== "boolean") throw new ArgumentError("createWasmBackend", `fma must be a boolean (got ${String(fma)})`);
   if (fma && !relaxedSimdSupported()) {
@@ -177,6 +186,10 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
   const backend = new WasmKernels(kernels, memory, threads, fma, []);
+  if (!isNode()) {
+    await startWebWorkers(backend, module, memory, threads);
+    return backend;
+  }
   const { Worker } = await import("node:worker_threads");
   const workers = [];
   for (let w = 1; w < threads; w++) {
@@ -477,13 +490,15 @@ class WasmKernels implements WasmBackend {
   /** Waits until workers 1..used have finished request `seq`; throws if one failed. */
   private waitWorkers(seq: number, used: number): void {
     const ctl = this.i32;
+    const canWait = atomicsWaitAllowed();
     let failed = false;
     for (let w = 1; w <= used; w++) {
       const s = this.slotIndex(w);
       for (;;) {
         const done = Atomics.load(ctl, s + 1);
         if (done === seq) break;
-        Atomics.wait(ctl, s + 1, done);
+        // a page's main thread may not block: spin (it computed its own share first, so this is short)
+        if (canWait) Atomics.wait(ctl, s + 1, done);
       }
       if (ctl[s + 2] !== 0) failed = true;
     }
