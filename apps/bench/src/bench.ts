@@ -18,6 +18,7 @@ import { createWasmBackend, enableRelaxedSimd, type WasmBackend } from "@unetkit
 import { tsBackend } from "@unetkit/tensor";
 import { defaultShapes, formatGemmTable, runGemmBench, type GemmBenchRow } from "../../../packages/tensor/bench/gemm.bench.js";
 import { buildWasm } from "../../../packages/backend-wasm/scripts/build-wasm.mjs";
+import { formatConvKernelTable, profileConvKernels, type ConvKernelRow } from "./conv-profile.js";
 import { median, runInterleaved, type Measurement, type Workload } from "./measure.js";
 import { USAGE, parseOptions, sameCounts, type BenchOptions } from "./options.js";
 import { computeRatios, formatMeasurements, formatRatios, formatTargets, ISSUE_REFERENCES } from "./report.js";
@@ -150,6 +151,17 @@ async function main(argv: string[]): Promise<void> {
   if (targets) console.log(`${targets}\n`);
   if (tfjsInfo) console.log(`${describeTfjs(tfjsInfo, measurements)}\n`);
 
+  // --- convolution kernels at the layer shapes of the step ----------------------------------------
+  const convRows: ConvKernelRow[] = [];
+  if (opts.conv && wasmBackends.length > 0) {
+    const steps = opts.quick ? 3 : 7;
+    log(`conv kernels: ${steps} timed training steps per wasm backend`);
+    for (const b of wasmBackends) convRows.push(...profileConvKernels(b, data, { warmup: 1, steps }));
+    console.log("Convolution kernels inside the training step (median ms per step, GFLOP/s = 2 B Cout Cin kh kw outH outW / time):");
+    console.log(formatConvKernelTable(convRows));
+    console.log("");
+  }
+
   // --- GEMM -------------------------------------------------------------------------------------
   let gemmRows: GemmBenchRow[] = [];
   let tfjsGemmRows: TfjsGemmRow[] = [];
@@ -204,6 +216,7 @@ async function main(argv: string[]): Promise<void> {
     measurements,
     ratios,
     issueReferences: ISSUE_REFERENCES,
+    convKernels: convRows,
     gemm: gemmRows,
     gemmThreadSpeedups,
     tfjsGemm: tfjsGemmRows,

@@ -26,6 +26,8 @@ export interface BenchOptions {
   tfjsCpu: boolean;
   /** Run the unetkit TypeScript backend's UNet workloads. */
   ts: boolean;
+  /** Time the convolution kernels at the step's layer shapes (wasm backends). */
+  conv: boolean;
   gemm: boolean;
   /** Timed runs per GEMM cell. */
   gemmRuns: number;
@@ -56,6 +58,7 @@ on unetkit's backends and on TensorFlow.js, then GEMM GFLOP/s at the conv shapes
   --no-ts               skip the unetkit TypeScript backend's UNet workloads
   --no-tfjs             skip TensorFlow.js entirely
   --no-tfjs-cpu         skip the tfjs cpu backend (the slow one)
+  --no-conv             skip the table of convolution kernels at the step's layer shapes
   --no-gemm             skip the GEMM table
   --gemm-runs N         timed runs per GEMM cell (default 5)
   --out FILE            JSON output (default bench-results/bench.json at the repo root)
@@ -79,6 +82,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
     tfjsWasmFilterGrad: "wasm-ops",
     wasmThreads: [1, 2],
     fma: true,
+    conv: true,
     plainSimd: true,
     tfjs: true,
     tfjsCpu: true,
@@ -109,6 +113,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
       o.wasmThreads = v.trim() === "" ? [] : v.split(",").map((s) => positiveInt(a, s.trim()));
     } else if (a === "--no-ts") o.ts = false;
     else if (a === "--no-fma") o.fma = false;
+    else if (a === "--no-conv") o.conv = false;
     else if (a === "--no-plain-simd") o.plainSimd = false;
     else if (a === "--no-tfjs") o.tfjs = false;
     else if (a === "--no-tfjs-cpu") o.tfjsCpu = false;
