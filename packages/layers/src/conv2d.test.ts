@@ -100,6 +100,45 @@ describe("conv2dForward", () => {
   });
 });
 
+describe("conv2dBackwardData", () => {
+  it("accumulates into an existing tensor (float32 and float64, pointwise and strided geometries)", () => {
+    fc.assert(
+      fc.property(geometryArb, fc.constantFrom("float32" as const, "float64" as const), fc.boolean(), (g, dtype, pointwise) => {
+        const rng = new Rng(g.seed + 2);
+        const [kh, kw] = pointwise ? [1, 1] : [g.kh, g.kw];
+        const opts = pointwise
+          ? { dilation: [g.dh, g.dw] as const }
+          : { stride: [g.sh, g.sw] as const, padding: [g.ph, g.pw] as const, dilation: [g.dh, g.dw] as const };
+        const w = randn([g.cout, g.cin, kh, kw], rng, { dtype });
+        const xShape = [g.n, g.cin, g.h, g.w];
+        const yShape = conv2dForward(new Tensor(dtype, xShape), w, null, opts).shape;
+        const dy = randn(yShape, rng, { dtype });
+        const fresh = conv2dBackwardData(dy, w, xShape, opts);
+        const base = randn(xShape, rng, { dtype });
+        const acc = base.clone();
+        expect(conv2dBackwardData(dy, w, xShape, { ...opts, accumulateInto: acc })).toBe(acc);
+        const tol = dtype === "float32" ? 1e-5 : 1e-12;
+        for (let i = 0; i < acc.size; i++) {
+          const want = base.data[i] + fresh.data[i];
+          expect(Math.abs(acc.data[i] - want)).toBeLessThan(tol * (1 + Math.abs(want)));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("refuses an accumulateInto of the wrong shape or dtype", () => {
+    const w = new Tensor("float32", [4, 3, 3, 3]);
+    const dy = new Tensor("float32", [2, 4, 6, 6]);
+    expect(() => conv2dBackwardData(dy, w, [2, 3, 8, 8], { accumulateInto: new Tensor("float32", [2, 3, 8, 7]) })).toThrow(
+      "Conv2D: accumulateInto must have the input shape [2,3,8,8]",
+    );
+    expect(() => conv2dBackwardData(dy, w, [2, 3, 8, 8], { accumulateInto: new Tensor("float64", [2, 3, 8, 8]) })).toThrow(
+      "Conv2D: accumulateInto is float64 but the output gradient is float32",
+    );
+  });
+});
+
 describe("conv2dBackwardWeight", () => {
   it("accumulates into an existing gradient and adds the bias gradient", () => {
     const rng = new Rng(3);

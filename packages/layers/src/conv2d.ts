@@ -37,6 +37,16 @@ export interface Conv2dOptions {
   op?: string;
 }
 
+/** Options of {@link conv2dBackwardData}: the window options plus where to accumulate. */
+export interface Conv2dDataGradOptions extends Conv2dOptions {
+  /**
+   * Add the input gradient into this tensor (shape `inputShape`, dtype of `dy`, not overlapping
+   * `dy`) and return it, instead of returning a new one; e.g. a transposed convolution's output
+   * pre-filled with its bias.
+   */
+  accumulateInto?: Tensor;
+}
+
 /** Options of {@link conv2dBackwardWeight}: the window options plus where to accumulate. */
 export interface Conv2dWeightGradOptions extends Conv2dOptions {
   /**
@@ -192,7 +202,8 @@ function checkShape4(op: string, what: string, shape: Shape): void {
  *
  * Shapes: `dy` `[N, Cout, outH, outW]`, `weight` `[Cout, Cin, kh, kw]`, `inputShape`
  * `[N, Cin, H, W]` (needed because several input sizes give one output size when the stride is
- * above 1); returns `dx` `[N, Cin, H, W]`. `dy`'s spatial size must be the one `inputShape` gives.
+ * above 1); returns `dx` `[N, Cin, H, W]`: a new tensor, or `options.accumulateInto` with the
+ * gradient added to it. `dy`'s spatial size must be the one `inputShape` gives.
  * A transposed convolution `ConvTranspose2d(x; weight [Cin_t, Cout_t, kh, kw])` is exactly
  * `conv2dBackwardData(x, weight, [N, Cout_t, Hout, Wout], options)`.
  *
@@ -202,7 +213,7 @@ function checkShape4(op: string, what: string, shape: Shape): void {
  * const dx = conv2dBackwardData(dy, w, x.shape, { padding: 1 }); // dx.shape = x.shape
  * ```
  */
-export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape, options: Conv2dOptions = {}): Tensor {
+export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape, options: Conv2dDataGradOptions = {}): Tensor {
   const op = options.op ?? "Conv2D";
   checkRank(op, "output gradient", dy, 4);
   checkWeight(op, weight);
@@ -215,7 +226,14 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape
   const n = inputShape[0];
   const K = g.channels * g.kernelH * g.kernelW;
   const L = g.outH * g.outW;
-  const dx = new Tensor(dy.dtype, inputShape);
+  const into = options.accumulateInto;
+  if (into !== undefined) {
+    if (!(into instanceof Tensor) || into.shape.length !== 4 || into.shape.some((d, i) => d !== inputShape[i])) {
+      throw new ShapeError(op, `accumulateInto must have the input shape ${formatShape(inputShape)}`);
+    }
+    checkSameDType(op, "accumulateInto", into, dy.dtype, "the output gradient");
+  }
+  const dx = into ?? new Tensor(dy.dtype, inputShape);
   const kernels = backendFor(dy.dtype);
   if (kernels.conv2dBackwardData && n > 0) {
     kernels.conv2dBackwardData({ geometry: g, batch: n, cout, dy: dy.data, weight: weight.data, dx: dx.data });
@@ -241,7 +259,7 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape
       b: dy.data,
       bOffset: b * cout * L,
       ldb: L,
-      beta: 0,
+      beta: dcols || into === undefined ? 0 : 1,
       c: target,
       cOffset: targetOffset,
       ldc: L,

@@ -10,6 +10,7 @@ export {
   conv2dBackwardBias,
   Conv2D,
   type Conv2dOptions,
+  type Conv2dDataGradOptions,
   type Conv2dWeightGradOptions,
   type Conv2DOptions,
   type Size2,

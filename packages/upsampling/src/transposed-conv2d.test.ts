@@ -97,6 +97,49 @@ function reference(x: Tensor, wt: Tensor, bias: Tensor | null, c: Config): Tenso
   return y;
 }
 
+/**
+ * The gradients of the scatter definition, in float64: with `oy = iy*s - p + ky*d` (likewise `ox`)
+ * inside the output, `dx[n,ci,iy,ix] += dy[n,co,oy,ox] * W[ci,co,ky,kx]`,
+ * `dW[ci,co,ky,kx] += x[n,ci,iy,ix] * dy[n,co,oy,ox]`, and `db[co] = sum of dy[n,co]`.
+ */
+function referenceGrads(x: Tensor, wt: Tensor, dy: Tensor, c: Config): { dx: Tensor; dW: Tensor; db: Tensor } {
+  const [, , oh, ow] = dy.shape;
+  const dx = new Tensor("float64", [c.n, c.cin, c.h, c.w]);
+  const dW = new Tensor("float64", [c.cin, c.cout, ...c.k]);
+  const db = new Tensor("float64", [c.cout]);
+  for (let i = 0; i < dy.size; i++) db.data[Math.floor(i / (oh * ow)) % c.cout] += dy.data[i];
+  for (let n = 0; n < c.n; n++)
+    for (let ci = 0; ci < c.cin; ci++)
+      for (let iy = 0; iy < c.h; iy++)
+        for (let ix = 0; ix < c.w; ix++)
+          for (let co = 0; co < c.cout; co++)
+            for (let ky = 0; ky < c.k[0]; ky++)
+              for (let kx = 0; kx < c.k[1]; kx++) {
+                const oy = iy * c.stride[0] - c.padding[0] + ky * c.dilation[0];
+                const ox = ix * c.stride[1] - c.padding[1] + kx * c.dilation[1];
+                if (oy < 0 || oy >= oh || ox < 0 || ox >= ow) continue;
+                const xi = ((n * c.cin + ci) * c.h + iy) * c.w + ix;
+                const wi = ((ci * c.cout + co) * c.k[0] + ky) * c.k[1] + kx;
+                const g = dy.data[((n * c.cout + co) * oh + oy) * ow + ox];
+                dx.data[xi] += g * wt.data[wi];
+                dW.data[wi] += x.data[xi] * g;
+              }
+  return { dx, dW, db };
+}
+
+/** A float64 copy of a tensor (exact for float32 values). */
+function toFloat64(t: Tensor): Tensor {
+  const r = new Tensor("float64", t.shape);
+  r.data.set(t.data);
+  return r;
+}
+
+function maxAbs(t: Tensor): number {
+  let m = 0;
+  for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(t.data[i]));
+  return m;
+}
+
 function maxAbsDiff(a: Tensor, b: Tensor): number {
   let m = 0;
   for (let i = 0; i < a.size; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
@@ -172,6 +215,34 @@ describe("transposedConv2dForward", () => {
         expect(scalarRelDiff(lhs, dot(wt, dW))).toBeLessThan(1e-12);
       }),
       { numRuns: 120 },
+    );
+  });
+});
+
+describe("transposed convolution in float32 (the dtype kernel backends compute)", () => {
+  it("forward and all gradients match the float64 definition, including outputPadding >= stride < dilation", () => {
+    const extended = (c: Config) => c.outputPadding.some((op, a) => op >= c.stride[a]);
+    fc.assert(
+      fc.property(fc.oneof(configs(true), configs(true).filter(extended)), fc.boolean(), fc.integer(), (c, withBias, seed) => {
+        const x = randomTensor([c.n, c.cin, c.h, c.w], seed, "float32");
+        const wt = randomTensor([c.cin, c.cout, ...c.k], seed + 1, "float32");
+        const b = withBias ? randomTensor([c.cout], seed + 2, "float32") : null;
+        const layer = new TransposedConv2D(c.cin, c.cout, c.k, { ...windowOf(c), bias: withBias, rng: new Rng(0) });
+        layer.loadStateDict(b ? { weight: wt, bias: b } : { weight: wt });
+        const y = layer.forward(x);
+        const ref = reference(toFloat64(x), toFloat64(wt), b && toFloat64(b), c);
+        expect(y.dtype).toBe("float32");
+        expect(y.shape).toEqual(ref.shape);
+        expect(maxAbsDiff(y, ref)).toBeLessThan(1e-5 * (1 + maxAbs(ref)));
+        const dy = randomTensor(y.shape as number[], seed + 3, "float32");
+        const dx = layer.backward(dy);
+        const g = referenceGrads(toFloat64(x), toFloat64(wt), toFloat64(dy), c);
+        expect(dx.shape).toEqual(x.shape);
+        expect(maxAbsDiff(dx, g.dx)).toBeLessThan(1e-5 * (1 + maxAbs(g.dx)));
+        expect(maxAbsDiff(layer.weight.grad, g.dW)).toBeLessThan(1e-5 * (1 + maxAbs(g.dW)));
+        if (layer.bias) expect(maxAbsDiff(layer.bias.grad, g.db)).toBeLessThan(1e-5 * (1 + maxAbs(g.db)));
+      }),
+      { numRuns: 150 },
     );
   });
 });

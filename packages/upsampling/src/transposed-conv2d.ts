@@ -1,19 +1,23 @@
-import { col2imAccumulateImage, convGeometry, im2colImage } from "@unetkit/im2col";
-import { Layer, Parameter } from "@unetkit/layers";
+import { convOutputSize } from "@unetkit/im2col";
+import {
+  Layer,
+  Parameter,
+  conv2dBackwardBias,
+  conv2dBackwardData,
+  conv2dBackwardWeight,
+  conv2dForward,
+  type Conv2dOptions,
+} from "@unetkit/layers";
 import {
   ArgumentError,
   ShapeError,
   Tensor,
-  allocate,
-  backendFor,
   checkRank,
   formatShape,
   globalRng,
-  type ConvGeometry,
   type DType,
   type Rng,
   type Shape,
-  type TypedArray,
 } from "@unetkit/tensor";
 import { checkGrad, checkKeys } from "./internal.js";
 
@@ -144,10 +148,14 @@ export function transposedConv2dOutputSize(
 }
 
 /**
- * Everything one call needs: the output shape and the geometry of the convolution whose
- * backward-data this transposed convolution is (its input is our output, its output our input).
- * `g.outH >= H`; it is larger only when `outputPadding >= stride` (allowed when it is below the
- * dilation), and then our input is treated as zero-extended to `g.outH x g.outW`.
+ * Everything one call needs: the output shape, and the convolution this transposed convolution is
+ * the adjoint of. That convolution has the same weight (`[Cin, Cout, kh, kw]` read as its
+ * `[out, in, kh, kw]`), stride, padding and dilation; its input is our output (`[N, Cout, outH,
+ * outW]`) and its output, `[N, Cin, convH, convW]`, our input's grid. `convH = H + floor(outputPadH
+ * / strideH)`: it equals `H` whenever `outputPadding < stride` (the `outputPadding` extra bottom
+ * rows of our output are rows of the convolution's input that no window reaches). PyTorch also
+ * allows `stride <= outputPadding < dilation`; then `convH > H` and our input is the convolution's
+ * output zero-extended on the bottom/right (likewise the width).
  */
 interface Plan {
   n: number;
@@ -156,7 +164,10 @@ interface Plan {
   h: number;
   w: number;
   outShape: [number, number, number, number];
-  g: ConvGeometry;
+  /** The convolution's output grid, `[convH, convW]`; `>= [H, W]`. */
+  conv: [number, number];
+  /** The window options of the convolution, named after the caller. */
+  convOptions: Conv2dOptions;
   /** True when our input grid is exactly the convolution's output grid (no zero extension). */
   exact: boolean;
 }
@@ -181,13 +192,19 @@ function plan(op: string, inputShape: Shape, weightShape: Shape, win: Window): P
       `output size [${outH},${outW}] is below 1 (input ${formatShape(inputShape)}, weight ${formatShape(weightShape)}, stride [${win.stride}], padding [${win.padding}], outputPadding [${win.outputPadding}], dilation [${win.dilation}])`,
     );
   }
-  const g = convGeometry(op, [n, cout, outH, outW], {
-    kernelSize: [kh, kw],
-    stride: win.stride,
-    padding: win.padding,
-    dilation: win.dilation,
-  });
-  return { n, cin, cout, h, w, outShape: [n, cout, outH, outW], g, exact: g.outH === h && g.outW === w };
+  const convH = convOutputSize(outH, kh, win.stride[0], win.padding[0], win.dilation[0], op);
+  const convW = convOutputSize(outW, kw, win.stride[1], win.padding[1], win.dilation[1], op);
+  return {
+    n,
+    cin,
+    cout,
+    h,
+    w,
+    outShape: [n, cout, outH, outW],
+    conv: [convH, convW],
+    convOptions: { stride: win.stride, padding: win.padding, dilation: win.dilation, op },
+    exact: convH === h && convW === w,
+  };
 }
 
 function checkWeight(op: string, weight: Tensor, dtype: DType): void {
@@ -212,26 +229,42 @@ function checkShape4(op: string, what: string, shape: Shape): void {
 }
 
 /**
- * Copies image `b` of `x` (`[cin, h, w]`) into the top-left of a zeroed `[cin, gh, gw]` buffer: the
- * zero extension used when `outputPadding >= stride`.
+ * A new `shape` tensor holding, in each plane, the top-left `h x w` of the same plane of `src`
+ * (which has as many planes), zeros elsewhere: a crop or a bottom/right zero extension.
  */
-function extendInto(buf: TypedArray, xd: TypedArray, b: number, p: Plan): void {
-  const { cin, h, w, g } = p;
-  buf.fill(0);
-  const src0 = b * cin * h * w;
-  for (let c = 0; c < cin; c++) {
+function regrid(src: Tensor, shape: [number, number, number, number], h: number, w: number): Tensor {
+  const [, , sh, sw] = src.shape;
+  const [n, c, dh, dw] = shape;
+  const out = new Tensor(src.dtype, shape);
+  const from = src.data;
+  const to = out.data;
+  for (let i = 0; i < n * c; i++) {
     for (let y = 0; y < h; y++) {
-      const s = src0 + (c * h + y) * w;
-      buf.set(xd.subarray(s, s + w), (c * g.outH + y) * g.outW);
+      const s = (i * sh + y) * sw;
+      to.set(from.subarray(s, s + w), (i * dh + y) * dw);
     }
   }
+  return out;
+}
+
+/**
+ * `x` (`[N, Cin, H, W]`) as the convolution's output grid: itself when the grids agree, else a copy
+ * zero-extended on the bottom/right to `[N, Cin, convH, convW]` (`outputPadding >= stride`).
+ */
+function toConvGrid(x: Tensor, p: Plan): Tensor {
+  return p.exact ? x : regrid(x, [p.n, p.cin, p.conv[0], p.conv[1]], p.h, p.w);
+}
+
+/** The inverse of {@link toConvGrid}: crops `[N, Cin, convH, convW]` to `[N, Cin, H, W]`. */
+function fromConvGrid(g: Tensor, p: Plan): Tensor {
+  return p.exact ? g : regrid(g, [p.n, p.cin, p.h, p.w], p.h, p.w);
 }
 
 /**
  * 2-D transposed convolution of a batch, as `torch.nn.functional.conv_transpose2d` (groups 1):
- * the backward-data of the convolution with the same weight, computed per image as a GEMM
- * `cols = W^T @ x[n]` (`[Cout*kh*kw, H*W]`) followed by col2im, which scatter-adds the columns into
- * the output (after the bias fill).
+ * the backward-data of the convolution with the same weight (`conv2dBackwardData` of
+ * `@unetkit/layers`, so a kernel backend's fused convolution kernels run it), accumulated onto the
+ * bias.
  *
  * Shapes: `x` `[N, Cin, H, W]`, `weight` `[Cin, Cout, kh, kw]` (PyTorch's layout for transposed
  * convolutions), `bias` `[Cout]` or null; returns `[N, Cout, outH, outW]` with
@@ -254,49 +287,20 @@ export function transposedConv2dForward(
   checkRank(op, "input", x, 4);
   checkWeight(op, weight, x.dtype);
   const p = plan(op, x.shape, weight.shape, windowOf(op, options));
-  if (bias !== null) checkBias(op, bias, p.cout, weight, x.dtype);
-  const { n, cin, cout, g } = p;
-  const y = new Tensor(x.dtype, p.outShape);
-  const K = cout * g.kernelH * g.kernelW;
-  const L = g.outH * g.outW;
-  const outPlane = g.height * g.width;
-  const outImage = cout * outPlane;
-  const inImage = cin * p.h * p.w;
-  const cols = allocate(x.dtype, n > 0 ? K * L : 0);
-  const ext = p.exact ? null : allocate(x.dtype, cin * L);
-  const gemm = backendFor(x.dtype).gemm;
-  const yd = y.data;
-  for (let b = 0; b < n; b++) {
-    if (ext) extendInto(ext, x.data, b, p);
-    gemm({
-      transA: true,
-      transB: false,
-      m: K,
-      n: L,
-      k: cin,
-      alpha: 1,
-      a: weight.data,
-      aOffset: 0,
-      lda: K,
-      b: ext ?? x.data,
-      bOffset: ext ? 0 : b * inImage,
-      ldb: L,
-      beta: 0,
-      c: cols,
-      cOffset: 0,
-      ldc: L,
-    });
-    const off = b * outImage;
-    if (bias !== null) for (let co = 0; co < cout; co++) yd.fill(bias.data[co], off + co * outPlane, off + (co + 1) * outPlane);
-    col2imAccumulateImage({ geometry: g, image: yd, imageOffset: off, cols, colsOffset: 0 });
+  let y: Tensor | undefined;
+  if (bias !== null) {
+    checkBias(op, bias, p.cout, weight, x.dtype);
+    // Bias planes first (a native fill), then the convolution's input gradient accumulates onto them.
+    y = new Tensor(x.dtype, p.outShape);
+    const plane = p.outShape[2] * p.outShape[3];
+    for (let i = 0; i < p.n * p.cout; i++) y.data.fill(bias.data[i % p.cout], i * plane, (i + 1) * plane);
   }
-  return y;
+  return conv2dBackwardData(toConvGrid(x, p), weight, p.outShape, { ...p.convOptions, accumulateInto: y });
 }
 
 /**
  * The gradient of {@link transposedConv2dForward} with respect to its input: a plain convolution
- * of `dy` with the same weight, per image im2col then `dx[n] = W @ cols` (`[Cin, Cout*kh*kw]` times
- * `[Cout*kh*kw, H*W]`).
+ * of `dy` with the same weight, no bias (`conv2dForward` of `@unetkit/layers`).
  *
  * Shapes: `dy` `[N, Cout, outH, outW]`, `weight` `[Cin, Cout, kh, kw]`, `inputShape`
  * `[N, Cin, H, W]` (the forward input's shape); returns `dx` of `inputShape`.
@@ -318,53 +322,14 @@ export function transposedConv2dBackwardData(
   checkShape4(op, "inputShape", inputShape);
   const p = plan(op, inputShape, weight.shape, windowOf(op, options));
   checkGrad(op, dy, p.outShape, dy.dtype);
-  const { n, cin, cout, g } = p;
-  const dx = new Tensor(dy.dtype, inputShape);
-  const K = cout * g.kernelH * g.kernelW;
-  const L = g.outH * g.outW;
-  const outImage = cout * g.height * g.width;
-  const inImage = cin * p.h * p.w;
-  const cols = allocate(dy.dtype, n > 0 ? K * L : 0);
-  const full = p.exact ? null : allocate(dy.dtype, cin * L);
-  const gemm = backendFor(dy.dtype).gemm;
-  const dd = dx.data;
-  for (let b = 0; b < n; b++) {
-    im2colImage({ geometry: g, image: dy.data, imageOffset: b * outImage, cols, colsOffset: 0 });
-    gemm({
-      transA: false,
-      transB: false,
-      m: cin,
-      n: L,
-      k: K,
-      alpha: 1,
-      a: weight.data,
-      aOffset: 0,
-      lda: K,
-      b: cols,
-      bOffset: 0,
-      ldb: L,
-      beta: 0,
-      c: full ?? dd,
-      cOffset: full ? 0 : b * inImage,
-      ldc: L,
-    });
-    if (full) {
-      // Crop the zero-extended grid back to H x W.
-      for (let c = 0; c < cin; c++) {
-        for (let yy = 0; yy < p.h; yy++) {
-          const s = (c * g.outH + yy) * g.outW;
-          dd.set(full.subarray(s, s + p.w), b * inImage + (c * p.h + yy) * p.w);
-        }
-      }
-    }
-  }
-  return dx;
+  return fromConvGrid(conv2dForward(dy, weight, null, p.convOptions), p);
 }
 
 /**
  * The gradient of {@link transposedConv2dForward} with respect to its weight (and optionally its
- * bias): per image `dW += x[n] @ cols(dy[n])^T` (`[Cin, H*W]` times `[H*W, Cout*kh*kw]`), a GEMM
- * with `beta = 1` accumulating over the batch.
+ * bias): the weight gradient of the convolution it is the adjoint of, with the roles swapped
+ * (`conv2dBackwardWeight(x, dy, ...)` of `@unetkit/layers`: the convolution's input is `dy`, its
+ * output gradient is `x`), accumulating over the batch; the bias gradient sums `dy`.
  *
  * Shapes: `dy` `[N, Cout, outH, outW]`, `x` `[N, Cin, H, W]`, `weightShape` `[Cin, Cout, kh, kw]`;
  * returns `dW` of `weightShape` (a new tensor, or `options.accumulateInto` with the gradient added).
@@ -390,65 +355,20 @@ export function transposedConv2dBackwardWeight(
   const { accumulateInto, biasGradInto, ...window } = options;
   const p = plan(op, x.shape, weightShape, windowOf(op, window));
   checkGrad(op, dy, p.outShape, x.dtype);
-  let dW: Tensor;
   if (accumulateInto !== undefined) {
     if (!(accumulateInto instanceof Tensor) || accumulateInto.rank !== 4 || accumulateInto.shape.some((d, i) => d !== weightShape[i])) {
       throw new ShapeError(op, `accumulateInto must have the weight shape ${formatShape(weightShape)}`);
     }
     if (accumulateInto.dtype !== x.dtype) throw new ArgumentError(op, `accumulateInto is ${accumulateInto.dtype} but the input is ${x.dtype}`);
-    dW = accumulateInto;
-  } else {
-    dW = new Tensor(x.dtype, weightShape);
   }
-  const { n, cin, cout, g } = p;
   if (biasGradInto !== undefined) {
-    if (!(biasGradInto instanceof Tensor) || biasGradInto.rank !== 1 || biasGradInto.shape[0] !== cout) {
-      throw new ShapeError(op, `biasGradInto must have shape [${cout}] (weight ${formatShape(weightShape)})`);
+    if (!(biasGradInto instanceof Tensor) || biasGradInto.rank !== 1 || biasGradInto.shape[0] !== p.cout) {
+      throw new ShapeError(op, `biasGradInto must have shape [${p.cout}] (weight ${formatShape(weightShape)})`);
     }
     if (biasGradInto.dtype !== x.dtype) throw new ArgumentError(op, `biasGradInto is ${biasGradInto.dtype} but the input is ${x.dtype}`);
   }
-  const K = cout * g.kernelH * g.kernelW;
-  const L = g.outH * g.outW;
-  const outPlane = g.height * g.width;
-  const outImage = cout * outPlane;
-  const inImage = cin * p.h * p.w;
-  const cols = allocate(x.dtype, n > 0 ? K * L : 0);
-  const ext = p.exact ? null : allocate(x.dtype, cin * L);
-  const gemm = backendFor(x.dtype).gemm;
-  for (let b = 0; b < n; b++) {
-    im2colImage({ geometry: g, image: dy.data, imageOffset: b * outImage, cols, colsOffset: 0 });
-    if (ext) extendInto(ext, x.data, b, p);
-    gemm({
-      transA: false,
-      transB: true,
-      m: cin,
-      n: K,
-      k: L,
-      alpha: 1,
-      a: ext ?? x.data,
-      aOffset: ext ? 0 : b * inImage,
-      lda: L,
-      b: cols,
-      bOffset: 0,
-      ldb: L,
-      beta: 1,
-      c: dW.data,
-      cOffset: 0,
-      ldc: K,
-    });
-  }
-  if (biasGradInto !== undefined) {
-    const gd = dy.data;
-    const bd = biasGradInto.data;
-    for (let co = 0; co < cout; co++) {
-      let s = 0;
-      for (let b = 0; b < n; b++) {
-        const off = b * outImage + co * outPlane;
-        for (let i = 0; i < outPlane; i++) s += gd[off + i];
-      }
-      bd[co] += s;
-    }
-  }
+  const dW = conv2dBackwardWeight(toConvGrid(x, p), dy, weightShape, { ...p.convOptions, accumulateInto });
+  if (biasGradInto !== undefined) conv2dBackwardBias(dy, biasGradInto);
   return dW;
 }
 
