@@ -195,121 +195,117 @@ export function directOffsets(N: i32, Hp: i32, Wp: i32, kh: i32, kw: i32, dh: i3
   }
 }
 
-/** Lane mask with the first `rem` (1..4) lanes all ones. */
-// @ts-ignore: decorator
-@inline function laneMask(rem: i32): v128 {
-  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(rem));
+/** Bytes of the transposed-dy chunk buffer {@link convDirectWeightGradT} needs for M channels. */
+export function weightGradChunkBytes(M: i32, outW: i32): i32 {
+  const R = max(1, 512 / outW);
+  return ((M + 7) >> 3) * R * outW * 32;
 }
 
 /**
- * Weight gradient of a stride-1 convolution, direct: for taps p in [p0, p1) and every output channel
- * m < M, dW[m, p] += sum over images b < batch and output positions (oy, ox) of
- * dy[b, m, oy, ox] * P_b[tap p at (oy, ox)]. P: the padded images (padImages, ldp bytes apart),
- * offs: directOffsets, dy: M x outH x outW floats per image (ldy bytes apart), dW: M x K row-major.
- * acc: M*K f32x4 accumulators (16-byte aligned), zeroed here for the taps in range.
- *
- * Blocking: chunks of R output rows (about 512 positions, so 4 channels' dy chunks stay in L1),
- * then 4 output channels, then pairs of taps: 4 x 2 accumulators of 4 lanes (ox mod 4) in
- * registers over the chunk, added to the f32x4 accumulators in (b, chunk) order; at the end the
- * four lanes are summed ((l0 + l1) + (l2 + l3)) and added to dW. The order depends only on the
- * shapes, never on [p0, p1), so splitting taps among threads gives bit-identical results.
+ * The weight gradient of a stride-1 convolution as a GEMM with an implicit A: for taps p in [p0, p1)
+ * and channels m < M, dW[m, p] += sum over images and output positions l of P_b[tap p at l] *
+ * dy[b, m, l]. The 4 x 8 micro-kernel holds 4 taps x 8 channels; A (the taps) is splatted straight
+ * from the padded images, B is dy transposed into 8-channel panels (dyT: weightGradChunkBytes, per
+ * thread). Positions go in chunks of R = max(1, 512 / outW) output rows; each chunk's partial sums
+ * start at zero in registers and are added to the tile accumulators acc (ceil((p1-p0)/4) * ceil(M/8)
+ * tiles of 32 floats, per thread) in (b, chunk) order, and at the end the tiles are added to dW. The
+ * order depends only on the shapes, never on [p0, p1): splitting taps among threads gives
+ * bit-identical results.
  */
-export function convDirectWeightGrad(
+export function convDirectWeightGradT(
   P: usize, ldp: usize, offs: usize, Wp: i32, dy: usize, ldy: usize, M: i32, outH: i32, outW: i32, batch: i32,
-  K: i32, p0: i32, p1: i32, acc: usize, dW: usize,
+  K: i32, p0: i32, p1: i32, acc: usize, dyT: usize, dW: usize,
 ): void {
-  const blocks = (M + 3) >> 2;
+  if (p1 <= p0) return;
+  const panels = (M + 7) >> 3;
+  const tapBlocks = (p1 - p0 + 3) >> 2;
   const z = f32x4.splat(0);
-  for (let m = 0; m < M; m++) {
-    for (let p = p0; p < p1; p++) v128.store(acc + ((<usize>(m * K + p)) << 4), z);
-  }
+  const tiles = tapBlocks * panels;
+  for (let t = 0; t < tiles * 8; t++) v128.store(acc + (<usize>t << 4), z);
+  const R = max(1, 512 / outW);
   const outPlane = <usize>(outH * outW) << 2;
-  const quads = outW >> 2;
-  const rem = outW & 3;
-  const mask = laneMask(rem == 0 ? 4 : rem);
-  const accRow = <usize>K << 4;
-  const jEnd = <usize>quads << 4;
   const rowBytes = <usize>Wp << 2;
-  const dyRowBytes = <usize>outW << 2;
-  const R = min(outH, max(1, 512 / outW));
   for (let b = 0; b < batch; b++) {
     const pb = P + <usize>b * ldp;
+    const db = dy + <usize>b * ldy;
     for (let y0 = 0; y0 < outH; y0 += R) {
       const rows = min(R, outH - y0);
-      for (let mb = 0; mb < blocks; mb++) {
-        const mr = min(4, M - mb * 4);
-        const d0 = dy + <usize>b * ldy + <usize>(mb * 4) * outPlane + ((<usize>(y0 * outW)) << 2);
-        const d1 = d0 + <usize>min(1, mr - 1) * outPlane;
-        const d2 = d0 + <usize>min(2, mr - 1) * outPlane;
-        const d3 = d0 + <usize>min(3, mr - 1) * outPlane;
-        for (let p = p0; p < p1; p += 2) {
-          const q = min(p + 1, p1 - 1); // the second tap (repeats p at an odd end; not stored)
-          let s0 = pb + ((<usize>(y0 * Wp)) << 2) + <usize>load<i32>(offs + (<usize>p << 2));
-          let s1 = pb + ((<usize>(y0 * Wp)) << 2) + <usize>load<i32>(offs + (<usize>q << 2));
-          let a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
-          let dOff: usize = 0;
+      const n = rows * outW;
+      // dyT[panel][l][j] = dy[b, 8*panel + j, y0*outW + l], zero for channels past M
+      for (let pn = 0; pn < panels; pn++) {
+        const dst = dyT + <usize>pn * (<usize>n << 5);
+        for (let j = 0; j < 8; j++) {
+          const m = pn * 8 + j;
+          let d = dst + (<usize>j << 2);
+          if (m < M) {
+            let src = db + <usize>m * outPlane + ((<usize>(y0 * outW)) << 2);
+            for (let l = 0; l < n; l++) {
+              store<f32>(d, load<f32>(src));
+              src += 4;
+              d += 32;
+            }
+          } else {
+            for (let l = 0; l < n; l++) {
+              store<f32>(d, 0);
+              d += 32;
+            }
+          }
+        }
+      }
+      for (let tb = 0; tb < tapBlocks; tb++) {
+        const q0 = p0 + tb * 4;
+        const rowStart = pb + ((<usize>(y0 * Wp)) << 2);
+        const o0 = rowStart + <usize>load<i32>(offs + (<usize>q0 << 2));
+        const o1 = rowStart + <usize>load<i32>(offs + (<usize>min(q0 + 1, p1 - 1) << 2));
+        const o2 = rowStart + <usize>load<i32>(offs + (<usize>min(q0 + 2, p1 - 1) << 2));
+        const o3 = rowStart + <usize>load<i32>(offs + (<usize>min(q0 + 3, p1 - 1) << 2));
+        for (let pn = 0; pn < panels; pn++) {
+          let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+          let bp = dyT + <usize>pn * (<usize>n << 5);
+          let rowOff: usize = 0;
           for (let r = 0; r < rows; r++) {
+            const a0 = o0 + rowOff, a1 = o1 + rowOff, a2 = o2 + rowOff, a3 = o3 + rowOff;
+            const jEnd = <usize>outW << 2;
             let j: usize = 0;
             while (j < jEnd) {
-              const x0 = v128.load(s0 + j);
-              const x1 = v128.load(s1 + j);
-              const dj = dOff + j;
-              let g = v128.load(d0 + dj); a00 = madd(g, x0, a00); a01 = madd(g, x1, a01);
-              g = v128.load(d1 + dj); a10 = madd(g, x0, a10); a11 = madd(g, x1, a11);
-              g = v128.load(d2 + dj); a20 = madd(g, x0, a20); a21 = madd(g, x1, a21);
-              g = v128.load(d3 + dj); a30 = madd(g, x0, a30); a31 = madd(g, x1, a31);
-              j += 16;
+              const b0 = v128.load(bp);
+              const b1 = v128.load(bp, 16);
+              let s: v128;
+              s = v128.load32_splat(a0 + j); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+              s = v128.load32_splat(a1 + j); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+              s = v128.load32_splat(a2 + j); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+              s = v128.load32_splat(a3 + j); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+              j += 4;
+              bp += 32;
             }
-            if (rem != 0) {
-              // the last 1..3 positions: masked lanes (dy and x both zeroed, so 0 * Inf never appears)
-              const x0 = v128.and(v128.load(s0 + j), mask);
-              const x1 = v128.and(v128.load(s1 + j), mask);
-              const dj = dOff + j;
-              let g = v128.and(loadTail(d0 + dj, rem), mask); a00 = madd(g, x0, a00); a01 = madd(g, x1, a01);
-              g = v128.and(loadTail(d1 + dj, rem), mask); a10 = madd(g, x0, a10); a11 = madd(g, x1, a11);
-              g = v128.and(loadTail(d2 + dj, rem), mask); a20 = madd(g, x0, a20); a21 = madd(g, x1, a21);
-              g = v128.and(loadTail(d3 + dj, rem), mask); a30 = madd(g, x0, a30); a31 = madd(g, x1, a31);
-            }
-            s0 += rowBytes;
-            s1 += rowBytes;
-            dOff += dyRowBytes;
+            rowOff += rowBytes;
           }
-          const r0 = acc + <usize>(mb * 4) * accRow + ((<usize>p) << 4);
-          const two = q != p;
-          addAcc(r0, a00, a01, two);
-          if (mr > 1) addAcc(r0 + accRow, a10, a11, two);
-          if (mr > 2) addAcc(r0 + 2 * accRow, a20, a21, two);
-          if (mr > 3) addAcc(r0 + 3 * accRow, a30, a31, two);
+          const t = acc + (<usize>(tb * panels + pn) << 7);
+          v128.store(t, f32x4.add(v128.load(t), c00));
+          v128.store(t, f32x4.add(v128.load(t, 16), c01), 16);
+          v128.store(t, f32x4.add(v128.load(t, 32), c10), 32);
+          v128.store(t, f32x4.add(v128.load(t, 48), c11), 48);
+          v128.store(t, f32x4.add(v128.load(t, 64), c20), 64);
+          v128.store(t, f32x4.add(v128.load(t, 80), c21), 80);
+          v128.store(t, f32x4.add(v128.load(t, 96), c30), 96);
+          v128.store(t, f32x4.add(v128.load(t, 112), c31), 112);
         }
       }
     }
   }
-  for (let m = 0; m < M; m++) {
-    for (let p = p0; p < p1; p++) {
-      const v = v128.load(acc + ((<usize>(m * K + p)) << 4));
-      const s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-      const d = dW + ((<usize>(m * K + p)) << 2);
-      store<f32>(d, load<f32>(d) + s);
+  for (let tb = 0; tb < tapBlocks; tb++) {
+    for (let k = 0; k < 4; k++) {
+      const p = p0 + tb * 4 + k;
+      if (p >= p1) break;
+      for (let pn = 0; pn < panels; pn++) {
+        const t = acc + (<usize>(tb * panels + pn) << 7) + (<usize>k << 5);
+        for (let j = 0; j < 8; j++) {
+          const m = pn * 8 + j;
+          if (m >= M) break;
+          const d = dW + ((<usize>(m * K + p)) << 2);
+          store<f32>(d, load<f32>(d) + load<f32>(t + (<usize>j << 2)));
+        }
+      }
     }
   }
-}
-
-/**
- * The 1..3 floats at d in the low lanes (the rest zero), without reading past them: dy's last row
- * may end its buffer.
- */
-// @ts-ignore: decorator
-@inline function loadTail(d: usize, rem: i32): v128 {
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(d));
-  if (rem > 1) v = f32x4.replace_lane(v, 1, load<f32>(d, 4));
-  if (rem > 2) v = f32x4.replace_lane(v, 2, load<f32>(d, 8));
-  return v;
-}
-
-/** acc[0] += lo and, when two, acc[1] += hi (the accumulators of taps p and p+1). */
-// @ts-ignore: decorator
-@inline function addAcc(r: usize, lo: v128, hi: v128, two: bool): void {
-  v128.store(r, f32x4.add(v128.load(r), lo));
-  if (two) v128.store(r, f32x4.add(v128.load(r, 16), hi), 16);
 }

@@ -8,4 +8,4 @@ export { im2col, col2imAccumulate } from "./im2col";
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
-export { convDirect, convDirectWeightGrad, directOffsets, directScratchBytes, directWeightsBytes, packDirectWeights, padImages } from "./conv-direct";
+export { convDirect, convDirectWeightGradT, directOffsets, directScratchBytes, directWeightsBytes, packDirectWeights, padImages, weightGradChunkBytes } from "./conv-direct";

@@ -88,7 +88,8 @@ interface Kernels {
   convDirect(...args: number[]): void;
   padImages(x: number, ldx: number, N: number, H: number, W: number, padH: number, padW: number, b0: number, b1: number, P: number, ldp: number): void;
   directOffsets(N: number, Hp: number, Wp: number, kh: number, kw: number, dh: number, dw: number, offs: number): void;
-  convDirectWeightGrad(...args: number[]): void;
+  convDirectWeightGradT(...args: number[]): void;
+  weightGradChunkBytes(M: number, outW: number): number;
   heapBase(): number;
 }
 
@@ -786,43 +787,47 @@ class WasmKernels implements WasmBackend {
     const Hp = g.height + 2 * g.padH;
     const Wp = g.width + 2 * g.padW;
     const ldp = align(N * Hp * Wp * 4, 64);
+    const flops = 2 * batch * cout * K * L;
+    const blocks = Math.ceil(K / 4);
+    const parts = Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, blocks);
+    const per = Math.ceil(blocks / parts) * 4; // taps per thread, whole blocks of 4
+    const accBytes = align((per / 4) * Math.ceil(cout / 8) * 128, 64);
+    const chunkBytes = align(this.k.weightGradChunkBytes(cout, g.outW), 64);
     const dwPtr = this.opBase;
     const offs = dwPtr + align(cout * K * 4, 64);
-    const acc = offs + align(K * 4, 64);
-    const dyPtr = acc + align(cout * K * 16, 64);
+    const dyPtr = offs + align(K * 4, 64);
     const xPtr = dyPtr + align(batch * cout * L * 4, 64);
     const P = xPtr + align(batch * image * 4, 64);
-    const end = P + batch * ldp + 64; // slack: a row's last 4-wide load may run 3 floats past it
-    this.reserve(end - this.opBase);
+    const work = P + batch * ldp + 64;
+    this.reserve(work + parts * (accBytes + chunkBytes) - this.opBase);
     const f = this.f32;
     f.set(dW.subarray(0, cout * K), dwPtr >> 2);
     f.set(dy.subarray(0, batch * cout * L), dyPtr >> 2);
     f.set(x.subarray(0, batch * image), xPtr >> 2);
-    f.fill(0, P >> 2, end >> 2);
+    f.fill(0, P >> 2, work >> 2);
     this.k.padImages(xPtr, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, P, ldp);
     this.k.directOffsets(N, Hp, Wp, g.kernelH, g.kernelW, g.dilationH, g.dilationW, offs);
     this.gemms += batch;
-    const pairs = Math.ceil(K / 2);
-    const flops = 2 * batch * cout * K * L;
-    const parts = Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, pairs);
-    const per = Math.ceil(pairs / parts) * 2;
-    const args = (p0: number, p1: number) => [P, ldp, offs, Wp, dyPtr, cout * L * 4, cout, g.outH, g.outW, batch, K, p0, p1, acc, dwPtr];
+    const args = (t: number) => {
+      const p0 = Math.min(K, t * per);
+      const acc = work + t * (accBytes + chunkBytes);
+      return [P, ldp, offs, Wp, dyPtr, cout * L * 4, cout, g.outH, g.outW, batch, K, p0, Math.min(K, p0 + per), acc, acc + accBytes, dwPtr];
+    };
     const seq = ++this.seq;
     const ctl = this.i32;
     let used = 0;
     for (let w = 1; w < parts; w++) {
-      const p0 = w * per;
-      if (p0 >= K) break;
+      if (w * per >= K) break;
       const s = this.slotIndex(w);
       ctl[s + 3] = CMD_CONV_DIRECT_WEIGHT_GRAD;
-      const a = args(p0, Math.min(K, p0 + per));
+      const a = args(w);
       for (let i = 0; i < a.length; i++) ctl[s + 4 + i] = a[i];
       Atomics.store(ctl, s, seq);
       Atomics.notify(ctl, s);
       used = w;
     }
     if (used > 0) this.parallelGemms++;
-    this.k.convDirectWeightGrad(...args(0, Math.min(K, per)));
+    this.k.convDirectWeightGradT(...args(0));
     this.waitWorkers(seq, used);
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
   }

@@ -7,13 +7,13 @@
  * beta as float32 bits); for 3 and 4: slot[4..10] weight, K, cout, L, input base, image size, output
  * base, slot[11..12] the image range, slot[13] this thread's column scratch, slot[14] beta,
  * slot[15..27] the geometry; for 5 (direct stride-1 convolution): slot[4..26] the arguments of the
- * kernels' convDirect; for 6 (its weight gradient): slot[4..18] those of convDirectWeightGrad. Addresses are bytes, sizes elements.
+ * kernels' convDirect; for 6 (its weight gradient): slot[4..19] those of convDirectWeightGradT. Addresses are bytes, sizes elements.
  */
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
 const { module, memory, slot, scratch } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
-const { gemm, im2col, col2imAccumulate, convDirect, convDirectWeightGrad } = instance.exports;
+const { gemm, im2col, col2imAccumulate, convDirect, convDirectWeightGradT } = instance.exports;
 const ctl = new Int32Array(memory.buffer, 0, slot + 32);
 const ctlF = new Float32Array(memory.buffer, 0, slot + 32);
 let seen = 0;
@@ -31,7 +31,7 @@ for (;;) {
     } else if (cmd === 5) {
       convDirect(...Array.from(ctl.subarray(slot + 4, slot + 27)));
     } else if (cmd === 6) {
-      convDirectWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 19)));
+      convDirectWeightGradT(...Array.from(ctl.subarray(slot + 4, slot + 20)));
     } else if (cmd === 3 || cmd === 4) {
       const w = ctl[slot + 4], K = ctl[slot + 5], cout = ctl[slot + 6], L = ctl[slot + 7];
       const inBase = ctl[slot + 8], image = ctl[slot + 9], outBase = ctl[slot + 10];
