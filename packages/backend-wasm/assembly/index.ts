@@ -9,3 +9,4 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 export { convDirect, convDirectWeightGradT, directOffsets, directScratchBytes, directWeightsBytes, packDirectWeights, padImages, weightGradChunkBytes } from "./conv-direct";
+export { reluForward, reluBackward, batchNormSums, batchNormNormalize, batchNormBackwardSums, batchNormBackwardApply, maxPool2x2, maxPoolBackward, upsampleNearest2x, upsampleNearest2xBackward, softmaxCrossEntropy } from "./elementwise";

@@ -14,6 +14,11 @@ import {
 import { isNode, loadKernelsModule, relaxedSimdSupported } from "./load-module.js";
 import { WORKER_SOURCE } from "./worker-source.js";
 import { atomicsWaitAllowed, defaultWebThreads, startWebWorkers, webThreadsAvailable } from "./web-workers.js";
+import type {
+  BatchNormBackwardArgs, BatchNormNormalizeArgs, BatchNormStatisticsArgs, MaxPool2x2Args, MaxPoolBackwardArgs, ReluBackwardArgs,
+  ReluForwardArgs, SoftmaxCrossEntropyArgs, UpsampleNearest2xArgs, UpsampleNearest2xBackwardArgs,
+} from "@unetkit/tensor";
+import * as elementwise from "./elementwise-kernels.js";
 
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
@@ -65,6 +70,26 @@ export interface WasmBackend extends KernelBackend {
   conv2dBackwardData(args: Conv2dBackwardDataArgs): void;
   /** Fused im2col + GEMM weight gradient over a batch (accumulates into `dW`). */
   conv2dBackwardWeight(args: Conv2dBackwardWeightArgs): void;
+  /** ReLU forward in wasm, bit-identical to the TypeScript loop (see {@link ReluForwardArgs}). */
+  reluForward(args: ReluForwardArgs): void;
+  /** ReLU backward in wasm, bit-identical to the TypeScript loop (see {@link ReluBackwardArgs}). */
+  reluBackward(args: ReluBackwardArgs): void;
+  /** BatchNorm batch statistics in wasm (f64x2 sums), bit-identical to the TypeScript loop. */
+  batchNormStatistics(args: BatchNormStatisticsArgs): void;
+  /** BatchNorm normalisation in wasm (f64 arithmetic), bit-identical to the TypeScript loop. */
+  batchNormNormalize(args: BatchNormNormalizeArgs): void;
+  /** BatchNorm backward in wasm (f64 sums and arithmetic), bit-identical to the TypeScript loop. */
+  batchNormBackward(args: BatchNormBackwardArgs): void;
+  /** 2x2 stride-2 max pooling in wasm, identical to the TypeScript loop (see {@link MaxPool2x2Args}). */
+  maxPool2x2(args: MaxPool2x2Args): void;
+  /** Max pooling's gradient in wasm, identical to the TypeScript loop (see {@link MaxPoolBackwardArgs}). */
+  maxPoolBackward(args: MaxPoolBackwardArgs): void;
+  /** Nearest x2 upsampling in wasm (see {@link UpsampleNearest2xArgs}). */
+  upsampleNearest2x(args: UpsampleNearest2xArgs): void;
+  /** Nearest x2 upsampling's gradient in wasm, identical to the TypeScript loop. */
+  upsampleNearest2xBackward(args: UpsampleNearest2xBackwardArgs): void;
+  /** Softmax cross-entropy in wasm, the TypeScript loop's f64 math with AssemblyScript's exp/log (last-bit differences). */
+  softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): number;
   /** Bytes of WebAssembly memory currently reserved (grows to the largest GEMM seen). */
   memoryBytes(): number;
   /** Counters since creation: GEMM calls, and those split across more than one thread. */
@@ -258,6 +283,16 @@ class WasmKernels implements WasmBackend {
     this.conv2dForward = this.conv2dForward.bind(this);
     this.conv2dBackwardData = this.conv2dBackwardData.bind(this);
     this.conv2dBackwardWeight = this.conv2dBackwardWeight.bind(this);
+    this.reluForward = this.reluForward.bind(this);
+    this.reluBackward = this.reluBackward.bind(this);
+    this.batchNormStatistics = this.batchNormStatistics.bind(this);
+    this.batchNormNormalize = this.batchNormNormalize.bind(this);
+    this.batchNormBackward = this.batchNormBackward.bind(this);
+    this.maxPool2x2 = this.maxPool2x2.bind(this);
+    this.maxPoolBackward = this.maxPoolBackward.bind(this);
+    this.upsampleNearest2x = this.upsampleNearest2x.bind(this);
+    this.upsampleNearest2xBackward = this.upsampleNearest2xBackward.bind(this);
+    this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
     this.ctlBase = align(k.heapBase(), 64);
     this.scratchBytes = align(k.gemmScratchBytes(), 64);
     this.scratchBase = this.ctlBase + threads * SLOT_WORDS * 4;
@@ -830,6 +865,52 @@ class WasmKernels implements WasmBackend {
     this.k.convDirectWeightGradT(...args(0));
     this.waitWorkers(seq, used);
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
+  }
+
+  /** The operand area as the elementwise kernels (elementwise-kernels.ts) use it; throws once disposed. */
+  private operands(op: string): elementwise.OperandArea {
+    this.live(op);
+    return { exports: this.k, base: this.opBase, reserve: (bytes) => (this.reserve(bytes), this.f32) };
+  }
+
+  reluForward(args: ReluForwardArgs): void {
+    elementwise.reluForwardWasm(this.operands("reluForward"), args);
+  }
+
+  reluBackward(args: ReluBackwardArgs): void {
+    elementwise.reluBackwardWasm(this.operands("reluBackward"), args);
+  }
+
+  batchNormStatistics(args: BatchNormStatisticsArgs): void {
+    elementwise.batchNormStatisticsWasm(this.operands("batchNormStatistics"), args);
+  }
+
+  batchNormNormalize(args: BatchNormNormalizeArgs): void {
+    elementwise.batchNormNormalizeWasm(this.operands("batchNormNormalize"), args);
+  }
+
+  batchNormBackward(args: BatchNormBackwardArgs): void {
+    elementwise.batchNormBackwardWasm(this.operands("batchNormBackward"), args);
+  }
+
+  maxPool2x2(args: MaxPool2x2Args): void {
+    elementwise.maxPool2x2Wasm(this.operands("maxPool2x2"), args);
+  }
+
+  maxPoolBackward(args: MaxPoolBackwardArgs): void {
+    elementwise.maxPoolBackwardWasm(this.operands("maxPoolBackward"), args);
+  }
+
+  upsampleNearest2x(args: UpsampleNearest2xArgs): void {
+    elementwise.upsampleNearest2xWasm(this.operands("upsampleNearest2x"), args);
+  }
+
+  upsampleNearest2xBackward(args: UpsampleNearest2xBackwardArgs): void {
+    elementwise.upsampleNearest2xBackwardWasm(this.operands("upsampleNearest2xBackward"), args);
+  }
+
+  softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): number {
+    return elementwise.softmaxCrossEntropyWasm(this.operands("softmaxCrossEntropy"), args);
   }
 
   dispose(): void {

@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, Tensor, formatShape, type DType } from "@unetkit/tensor";
+import { ArgumentError, ShapeError, Tensor, backendFor, formatShape, type DType } from "@unetkit/tensor";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -56,6 +56,12 @@ export function batchNormStatistics(x: Tensor): { mean: Float64Array; variance: 
   const mean = new Float64Array(c);
   const variance = new Float64Array(c);
   const xd = x.data;
+  const kernels = backendFor(x.dtype);
+  if (kernels.batchNormStatistics) {
+    // A backend's kernel: the same float64 sums in the same order (same bits).
+    kernels.batchNormStatistics({ x: xd, batch: n, channels: c, plane: L, mean, variance });
+    return { mean, variance };
+  }
   for (let ch = 0; ch < c; ch++) {
     if (count === 0) continue;
     const shift = xd[ch * L];
@@ -250,15 +256,27 @@ export class BatchNorm2D extends Layer {
     const yd = y.data;
     const gamma = this.weight ? this.weight.value.data : null;
     const beta = this.bias ? this.bias.value.data : null;
-    // One pass per channel plane: y = (x - mean) * (weight * invstd) + bias.
-    for (let ch = 0; ch < c; ch++) {
-      const m = mean[ch];
-      const k = (gamma ? gamma[ch] : 1) * invstd[ch];
-      const bt = beta ? beta[ch] : 0;
-      for (let b = 0; b < n; b++) {
-        const off = (b * c + ch) * L;
-        const end = off + L;
-        for (let i = off; i < end; i++) yd[i] = (xd[i] - m) * k + bt;
+    const kernels = backendFor(x.dtype);
+    if (kernels.batchNormNormalize) {
+      const scale = new Float64Array(c);
+      const shift = new Float64Array(c);
+      for (let ch = 0; ch < c; ch++) {
+        scale[ch] = (gamma ? gamma[ch] : 1) * invstd[ch];
+        shift[ch] = beta ? beta[ch] : 0;
+      }
+      // A backend's kernel: the same float64 arithmetic, rounded once (same bits).
+      kernels.batchNormNormalize({ x: xd, y: yd, batch: n, channels: c, plane: L, mean, scale, shift });
+    } else {
+      // One pass per channel plane: y = (x - mean) * (weight * invstd) + bias.
+      for (let ch = 0; ch < c; ch++) {
+        const m = mean[ch];
+        const k = (gamma ? gamma[ch] : 1) * invstd[ch];
+        const bt = beta ? beta[ch] : 0;
+        for (let b = 0; b < n; b++) {
+          const off = (b * c + ch) * L;
+          const end = off + L;
+          for (let i = off; i < end; i++) yd[i] = (xd[i] - m) * k + bt;
+        }
       }
     }
     // Backward recomputes xhat from the input (as PyTorch does) rather than keeping a copy.
@@ -292,6 +310,20 @@ export class BatchNorm2D extends Layer {
     const gamma = this.weight ? this.weight.value.data : null;
     const dGamma = this.weight ? this.weight.grad.data : null;
     const dBeta = this.bias ? this.bias.grad.data : null;
+    const kernels = backendFor(x.dtype);
+    if (kernels.batchNormBackward) {
+      // A backend's kernel: the same float64 sums and formulas (same bits).
+      const sumDy = new Float64Array(c);
+      const sumDyXhat = new Float64Array(c);
+      kernels.batchNormBackward({
+        dy: gd, x: xd, dx: dd, batch: n, channels: c, plane: L, mean, invstd, weight: gamma, batchStats, sumDy, sumDyXhat,
+      });
+      for (let ch = 0; ch < c; ch++) {
+        if (dGamma) dGamma[ch] += sumDyXhat[ch];
+        if (dBeta) dBeta[ch] += sumDy[ch];
+      }
+      return dx;
+    }
     for (let ch = 0; ch < c; ch++) {
       const m = mean[ch];
       const s = invstd[ch];

@@ -1,4 +1,4 @@
-import { Tensor, type TypedArray } from "@unetkit/tensor";
+import { Tensor, backendFor, type TypedArray } from "@unetkit/tensor";
 import { toLabels, type IntegerArray, type LabelsLike } from "./labels.js";
 import {
   checkClassLabels,
@@ -172,7 +172,14 @@ export function crossEntropyLoss(
   const grad = new Tensor(logits.dtype, logits.shape);
   if (reduction === "mean" && weightSum === 0) return { loss: 0, grad };
   const scale = reduction === "mean" ? 1 / weightSum : 1;
-  const total = crossEntropyCore(logits.data, y.data, layout, w, eps, ignoreIndex, scale, null, null, grad.data);
+  const kernels = backendFor(logits.dtype);
+  // A backend's kernel: the same float64 formulas and order (its exp/log may differ in the last bit).
+  const total = kernels.softmaxCrossEntropy
+    ? kernels.softmaxCrossEntropy({
+        logits: logits.data, labels: y.data, grad: grad.data, batch: layout.n, classes: layout.c, positions: layout.s,
+        weight: w, labelSmoothing: eps, ignoreIndex, scale,
+      })
+    : crossEntropyCore(logits.data, y.data, layout, w, eps, ignoreIndex, scale, null, null, grad.data);
   return { loss: total * scale, grad };
 }
 

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, formatShape, type Shape, type TypedArray } from "@unetkit/tensor";
+import { ShapeError, Tensor, backendFor, formatShape, type Shape, type TypedArray } from "@unetkit/tensor";
 import type { Size2 } from "./conv2d.js";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
@@ -59,7 +59,10 @@ function maxPoolWithGeometry(x: Tensor, g: PoolGeometry): MaxPool2DResult {
     g.kernelH === 2 && g.kernelW === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0 &&
     g.dilationH === 1 && g.dilationW === 1 && 2 * outH <= H && 2 * outW <= W
   ) {
-    maxPool2x2(xd, od, indices, n * channels, H, W, outH, outW);
+    const kernels = backendFor(x.dtype);
+    // A backend's kernel: the same rule, the same outputs and indices.
+    if (kernels.maxPool2x2) kernels.maxPool2x2({ x: xd, y: od, indices, planes: n * channels, height: H, width: W, outH, outW });
+    else maxPool2x2(xd, od, indices, n * channels, H, W, outH, outW);
     return { output, indices };
   }
   for (let p = 0; p < n * channels; p++) {
@@ -169,6 +172,12 @@ export function maxPool2dBackward(dy: Tensor, indices: Int32Array, inputShape: S
   const dd = dx.data;
   const planeIn = H * W;
   const planeOut = dy.shape[2] * dy.shape[3];
+  const kernels = backendFor(dy.dtype);
+  if (kernels.maxPoolBackward) {
+    // A backend's kernel: the same float adds in the same order.
+    kernels.maxPoolBackward({ dy: gd, indices, dx: dd, planes: n * c, inPlane: planeIn, outPlane: planeOut });
+    return dx;
+  }
   for (let p = 0; p < n * c; p++) {
     const inOff = p * planeIn;
     const outOff = p * planeOut;

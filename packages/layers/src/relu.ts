@@ -1,4 +1,4 @@
-import { Tensor } from "@unetkit/tensor";
+import { Tensor, backendFor } from "@unetkit/tensor";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
 
@@ -14,7 +14,11 @@ export function reluForward(x: Tensor): Tensor {
   const y = new Tensor(x.dtype, x.shape);
   const xd = x.data;
   const yd = y.data;
-  if (xd instanceof Float32Array) {
+  const kernels = backendFor(x.dtype);
+  if (kernels.reluForward) {
+    // A backend's kernel (same rule, same bits: NaN and -0 give +0).
+    kernels.reluForward({ x: xd, y: yd });
+  } else if (xd instanceof Float32Array) {
     reluForwardBits(bitsOf(xd), bitsOf(yd as Float32Array));
   } else {
     for (let i = 0; i < xd.length; i++) {
@@ -69,7 +73,10 @@ export function reluBackward(dy: Tensor, y: Tensor): Tensor {
   const g = dy.data;
   const yd = y.data;
   const d = dx.data;
-  if (g instanceof Float32Array && yd instanceof Float32Array) {
+  const kernels = backendFor(dy.dtype);
+  if (kernels.reluBackward) {
+    kernels.reluBackward({ dy: g, y: yd, dx: d });
+  } else if (g instanceof Float32Array && yd instanceof Float32Array) {
     reluBackwardBits(bitsOf(g), bitsOf(yd), bitsOf(d as Float32Array));
   } else {
     for (let i = 0; i < g.length; i++) d[i] = yd[i] > 0 ? g[i] : 0;

@@ -98,6 +98,175 @@ export interface Conv2dBackwardWeightArgs extends Conv2dBatchArgs {
   dW: TypedArray;
 }
 
+/** `y[i] = x[i] > 0 ? x[i] : 0` for every element (NaN, -0 and +0 give +0), as `torch.relu`. */
+export interface ReluForwardArgs {
+  x: TypedArray;
+  /** Same length as `x`; overwritten. */
+  y: TypedArray;
+}
+
+/** `dx[i] = y[i] > 0 ? dy[i] : 0` from ReLU's output `y` (PyTorch's `threshold_backward`). */
+export interface ReluBackwardArgs {
+  dy: TypedArray;
+  y: TypedArray;
+  /** Same length as `dy` and `y`; overwritten. */
+  dx: TypedArray;
+}
+
+/**
+ * An NCHW tensor as the per-channel kernels see it: `batch x channels x plane` contiguous elements
+ * from offset 0 (`plane = H*W`), element `(b, ch, i)` at `(b*channels + ch)*plane + i`.
+ */
+export interface ChannelLayout {
+  batch: number;
+  channels: number;
+  plane: number;
+}
+
+/**
+ * BatchNorm's per-channel batch statistics, as `batchNormStatistics` of @unetkit/layers computes
+ * them: over the `batch*plane` elements of each channel, in float64 on values shifted by the
+ * channel's first element `x[0, ch, 0]`, `mean = shift + s/count` and the biased
+ * `variance = max(0, s2/count - (s/count)^2)` (`s`, `s2` the sums of the shifted values and of their
+ * squares). Writes `mean[ch]` and `variance[ch]`; channels with no elements get 0 and 0.
+ */
+export interface BatchNormStatisticsArgs extends ChannelLayout {
+  x: TypedArray;
+  /** Length at least `channels`; overwritten. */
+  mean: Float64Array;
+  /** Length at least `channels`; overwritten. */
+  variance: Float64Array;
+}
+
+/**
+ * BatchNorm's per-channel affine normalisation `y = (x - mean[ch]) * scale[ch] + shift[ch]`,
+ * computed in float64 and rounded once (training: the batch mean and `scale = weight * invstd`;
+ * eval: the running mean and `weight / sqrt(runningVar + eps)`).
+ */
+export interface BatchNormNormalizeArgs extends ChannelLayout {
+  x: TypedArray;
+  /** Same length as `x`; overwritten. */
+  y: TypedArray;
+  mean: Float64Array;
+  scale: Float64Array;
+  shift: Float64Array;
+}
+
+/**
+ * BatchNorm's backward, as `BatchNorm2D.backward` of @unetkit/layers computes it, in float64: per
+ * channel `sumDy = sum(dy)` and `sumDyXhat = invstd * sum(dy * (x - mean))` (written to the two
+ * outputs: the bias and weight gradients, which the caller adds where they belong), and with
+ * `k = weight[ch] * invstd[ch]` (weight 1 when null):
+ * - `batchStats` (training): `dx = k*dy + cx*(x - mean) + c0` with `c0 = -k*sumDy/count`,
+ *   `cx = -k*invstd*sumDyXhat/count`, `count = batch*plane`;
+ * - otherwise (running statistics): `dx = k*dy`.
+ */
+export interface BatchNormBackwardArgs extends ChannelLayout {
+  dy: TypedArray;
+  /** The forward input. */
+  x: TypedArray;
+  /** Same length as `dy`; overwritten. */
+  dx: TypedArray;
+  mean: Float64Array;
+  invstd: Float64Array;
+  /** The per-channel scale (length `channels`), or null for no affine weight. */
+  weight: TypedArray | null;
+  batchStats: boolean;
+  /** Length at least `channels`; overwritten. */
+  sumDy: Float64Array;
+  /** Length at least `channels`; overwritten. */
+  sumDyXhat: Float64Array;
+}
+
+/**
+ * 2x2 max pooling with stride 2 and no padding over `planes` planes of `height x width` (NCHW with
+ * `planes = N*C`) into `outH x outW` planes (`2*outH <= height`, `2*outW <= width`; a trailing odd
+ * row or column is not read), as `maxPool2dForward` of @unetkit/layers: scan order top-left,
+ * top-right, bottom-left, bottom-right, a strictly greater value or a NaN replaces the best (the
+ * first maximum wins ties, the last NaN wins). Writes `y` and, per output, the arg-max's index
+ * `iy*width + ix` inside its plane to `indices`.
+ */
+export interface MaxPool2x2Args {
+  x: TypedArray;
+  /** `planes*outH*outW` elements; overwritten. */
+  y: TypedArray;
+  /** `planes*outH*outW` elements; overwritten. */
+  indices: Int32Array;
+  planes: number;
+  height: number;
+  width: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * Max pooling's gradient: `dx` (`planes*inPlane` elements) is overwritten with zeros, then every
+ * output element `i` of plane `p` whose index `indices[p*outPlane + i]` is not negative adds
+ * `dy[p*outPlane + i]` to `dx[p*inPlane + index]`, in ascending `i` (overlapping windows add up).
+ */
+export interface MaxPoolBackwardArgs {
+  /** `planes*outPlane` elements. */
+  dy: TypedArray;
+  /** `planes*outPlane` indices inside each input plane (`[0, inPlane)`), -1 for none. */
+  indices: Int32Array;
+  dx: TypedArray;
+  planes: number;
+  inPlane: number;
+  outPlane: number;
+}
+
+/**
+ * Nearest-neighbour x2 upsampling of `planes` planes of `height x width`: each input element becomes
+ * a 2x2 block of `y` (`planes x 2*height x 2*width`, overwritten).
+ */
+export interface UpsampleNearest2xArgs {
+  x: TypedArray;
+  y: TypedArray;
+  planes: number;
+  height: number;
+  width: number;
+}
+
+/**
+ * The gradient of {@link UpsampleNearest2xArgs}: each element of `dx` (`planes x height x width`,
+ * overwritten) is the sum of its 2x2 block of `dy` (`planes x 2*height x 2*width`), added in the
+ * order +0, top-left, top-right, bottom-left, bottom-right in the arrays' precision.
+ */
+export interface UpsampleNearest2xBackwardArgs {
+  dy: TypedArray;
+  dx: TypedArray;
+  planes: number;
+  height: number;
+  width: number;
+}
+
+/** Integer class labels as the loss kernels take them. */
+export type LabelArray = Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
+
+/**
+ * Softmax cross-entropy with class-index labels, value and gradient (the `"mean"`/`"sum"` path of
+ * `crossEntropyLoss` in @unetkit/layers), in float64 per position: logits `[batch, classes,
+ * positions]` (positions = H*W..., 1 for `[N, C]`), labels `[batch, positions]` in `[0, classes)`
+ * or equal to `ignoreIndex`. With `lse` the log-sum-exp over classes, `w` the class weights (ones
+ * when null) and `eps` the label smoothing, each non-ignored position adds
+ * `(1-eps)*w[y]*(lse - x_y) + (eps/C)*sum_k w[k]*(lse - x_k)` to the returned total (in position
+ * order), and `grad` (the logits' layout, overwritten) gets
+ * `scale * ((1-eps)*w[y]*(p_k - [k == y]) + (eps/C)*(sum(w)*p_k - w[k]))`, 0 at ignored positions.
+ * The logits must be finite (the caller checks).
+ */
+export interface SoftmaxCrossEntropyArgs {
+  logits: TypedArray;
+  labels: LabelArray;
+  grad: TypedArray;
+  batch: number;
+  classes: number;
+  positions: number;
+  weight: Float64Array | null;
+  labelSmoothing: number;
+  ignoreIndex: number;
+  scale: number;
+}
+
 /**
  * A set of compute kernels. Layers never call a backend directly: they call the ops (`matmul`,
  * `im2col`, ...), which ask {@link backendFor} for the active backend that supports the dtype.
@@ -128,4 +297,24 @@ export interface KernelBackend {
   conv2dBackwardData?(args: Conv2dBackwardDataArgs): void;
   /** Fused im2col + GEMM weight gradient over a batch, see {@link Conv2dBackwardWeightArgs}. */
   conv2dBackwardWeight?(args: Conv2dBackwardWeightArgs): void;
+  /** ReLU forward, see {@link ReluForwardArgs}. */
+  reluForward?(args: ReluForwardArgs): void;
+  /** ReLU backward, see {@link ReluBackwardArgs}. */
+  reluBackward?(args: ReluBackwardArgs): void;
+  /** BatchNorm batch statistics (float64 mean and biased variance), see {@link BatchNormStatisticsArgs}. */
+  batchNormStatistics?(args: BatchNormStatisticsArgs): void;
+  /** BatchNorm per-channel normalisation, see {@link BatchNormNormalizeArgs}. */
+  batchNormNormalize?(args: BatchNormNormalizeArgs): void;
+  /** BatchNorm input gradient and parameter-gradient sums, see {@link BatchNormBackwardArgs}. */
+  batchNormBackward?(args: BatchNormBackwardArgs): void;
+  /** 2x2 stride-2 max pooling with arg-max indices, see {@link MaxPool2x2Args}. */
+  maxPool2x2?(args: MaxPool2x2Args): void;
+  /** Max pooling's gradient scattered through the arg-max indices, see {@link MaxPoolBackwardArgs}. */
+  maxPoolBackward?(args: MaxPoolBackwardArgs): void;
+  /** Nearest-neighbour x2 upsampling, see {@link UpsampleNearest2xArgs}. */
+  upsampleNearest2x?(args: UpsampleNearest2xArgs): void;
+  /** Nearest-neighbour x2 upsampling's gradient, see {@link UpsampleNearest2xBackwardArgs}. */
+  upsampleNearest2xBackward?(args: UpsampleNearest2xBackwardArgs): void;
+  /** Softmax cross-entropy value (returned: the sum over positions) and gradient, see {@link SoftmaxCrossEntropyArgs}. */
+  softmaxCrossEntropy?(args: SoftmaxCrossEntropyArgs): number;
 }

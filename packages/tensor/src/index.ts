@@ -23,6 +23,18 @@ export type {
   Conv2dForwardArgs,
   Conv2dBackwardDataArgs,
   Conv2dBackwardWeightArgs,
+  ReluForwardArgs,
+  ReluBackwardArgs,
+  ChannelLayout,
+  BatchNormStatisticsArgs,
+  BatchNormNormalizeArgs,
+  BatchNormBackwardArgs,
+  MaxPool2x2Args,
+  MaxPoolBackwardArgs,
+  UpsampleNearest2xArgs,
+  UpsampleNearest2xBackwardArgs,
+  LabelArray,
+  SoftmaxCrossEntropyArgs,
 } from "./backend.js";
 export { tsBackend, setBackend, getBackend, backendFor, withBackend } from "./backend-registry.js";
 export { gemmTs, checkGemmArgs } from "./gemm-ts.js";

@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
+import { ArgumentError, Tensor, backendFor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
 import { Layer } from "@unetkit/layers";
 import {
   normalizeSizeOptions,
@@ -67,6 +67,11 @@ function forwardWithPlan(x: Tensor, plan: NearestPlan): Tensor {
   const inPlane = inH * inW;
   const outPlane = outH * outW;
   if (outH === 2 * inH && outW === 2 * inW) {
+    const kernels = backendFor(x.dtype);
+    if (kernels.upsampleNearest2x) {
+      kernels.upsampleNearest2x({ x: xd, y: yd, planes, height: inH, width: inW });
+      return y;
+    }
     // Scale 2 (rows[oy] = oy >> 1, cols[ox] = ox >> 1): each input row fills two output rows.
     for (let p = 0; p < planes; p++) {
       for (let iy = 0; iy < inH; iy++) {
@@ -109,7 +114,10 @@ function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: NearestPlan): Ten
   const inPlane = inH * inW;
   const outPlane = outH * outW;
   if (outH === 2 * inH && outW === 2 * inW) {
-    if (d instanceof Float32Array) backwardScale2Float32(g as Float32Array, d, planes, inH, inW);
+    const kernels = backendFor(dy.dtype);
+    // A backend's kernel: the same adds in the same order and precision.
+    if (kernels.upsampleNearest2xBackward) kernels.upsampleNearest2xBackward({ dy: g, dx: d, planes, height: inH, width: inW });
+    else if (d instanceof Float32Array) backwardScale2Float32(g as Float32Array, d, planes, inH, inW);
     else backwardScale2Float64(g, d, planes, inH, inW);
     return dx;
   }

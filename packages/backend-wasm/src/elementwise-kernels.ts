@@ -1,0 +1,533 @@
+import {
+  ArgumentError,
+  type BatchNormBackwardArgs,
+  type BatchNormNormalizeArgs,
+  type BatchNormStatisticsArgs,
+  type ChannelLayout,
+  type MaxPool2x2Args,
+  type MaxPoolBackwardArgs,
+  type ReluBackwardArgs,
+  type ReluForwardArgs,
+  type SoftmaxCrossEntropyArgs,
+  type TypedArray,
+  type UpsampleNearest2xArgs,
+  type UpsampleNearest2xBackwardArgs,
+} from "@unetkit/tensor";
+
+/**
+ * The exports of assembly/elementwise.ts the JavaScript side calls (byte addresses, element counts).
+ */
+interface ElementwiseExports {
+  reluForward(x: number, y: number, n: number): void;
+  reluBackward(dy: number, y: number, dx: number, n: number): void;
+  batchNormSums(x: number, e0: number, len: number, c: number, L: number, shift: number, acc: number): void;
+  batchNormNormalize(x: number, y: number, e0: number, len: number, c: number, L: number, params: number): void;
+  batchNormBackwardSums(dy: number, x: number, e0: number, len: number, c: number, L: number, mean: number, acc: number): void;
+  batchNormBackwardApply(
+    dy: number, x: number, dx: number, e0: number, len: number, c: number, L: number, params: number, batchStats: number,
+  ): void;
+  maxPool2x2(x: number, y: number, idx: number, planes: number, H: number, W: number, outH: number, outW: number): void;
+  maxPoolBackward(dy: number, idx: number, dx: number, planes: number, inPlane: number, outPlane: number): void;
+  upsampleNearest2x(x: number, y: number, planes: number, H: number, W: number): void;
+  upsampleNearest2xBackward(dy: number, dx: number, planes: number, H: number, W: number): void;
+  softmaxCrossEntropy(
+    x: number, labels: number, grad: number, nb: number, c: number, s: number, w: number, wTotal: number, eps: number,
+    ignoreIndex: number, scale: number, e: number, total: number,
+  ): number;
+}
+
+/**
+ * What the elementwise kernels use of a wasm backend: the kernels module's exports and its operand
+ * area, the scratch memory from byte address `base` that every kernel call may overwrite.
+ *
+ * @example
+ * ```ts
+ * reluForwardWasm({ exports, base, reserve: (bytes) => memoryViewWithRoom(bytes) }, { x, y });
+ * ```
+ */
+export interface OperandArea {
+  /** The instance exports of the kernels module. */
+  readonly exports: object;
+  /** First byte of the operand area (64-byte aligned). */
+  readonly base: number;
+  /** Makes `bytes` bytes from `base` available (growing the memory) and returns the current float32 view of the whole memory. */
+  reserve(bytes: number): Float32Array;
+}
+
+/**
+ * Floats a kernel call moves through wasm memory at a time: 64 KiB per operand, so that the copies in
+ * and out and the kernel work in the L2 cache (copying a whole 2 MiB activation in, then computing,
+ * then copying out, runs at memory speed instead: measured 2x slower).
+ */
+const CHUNK = 16384;
+
+const align = (x: number, to: number) => Math.ceil(x / to) * to;
+
+const kernels = (area: OperandArea) => area.exports as unknown as ElementwiseExports;
+
+function checkF32(op: string, named: Record<string, TypedArray>, length: number): void {
+  for (const name in named) {
+    const a = named[name];
+    if (!(a instanceof Float32Array)) {
+      throw new ArgumentError(op, `the wasm backend computes float32 only (${name} is ${(a as object)?.constructor?.name})`);
+    }
+    if (a.length !== length) {
+      throw new ArgumentError(op, `${name} has ${a.length} elements, expected ${length}`);
+    }
+  }
+}
+
+function checkCounts(op: string, named: Record<string, number>): void {
+  for (const name in named) {
+    const v = named[name];
+    if (!Number.isInteger(v) || v < 0) throw new ArgumentError(op, `${name} must be a non-negative integer (got ${v})`);
+  }
+}
+
+function checkI32(op: string, name: string, a: Int32Array, length: number): void {
+  if (!(a instanceof Int32Array) || a.length !== length) {
+    throw new ArgumentError(op, `${name} must be an Int32Array of ${length} elements (got ${(a as object)?.constructor?.name} of ${a?.length})`);
+  }
+}
+
+/** Planes per chunk when a plane moves `per` floats through wasm memory: {@link CHUNK} floats' worth, at least 1. */
+const planesPerChunk = (per: number) => Math.max(1, Math.floor(CHUNK / Math.max(1, per)));
+
+function checkF64(op: string, named: Record<string, Float64Array>, channels: number): void {
+  for (const name in named) {
+    const a = named[name];
+    if (!(a instanceof Float64Array) || a.length < channels) {
+      throw new ArgumentError(op, `${name} must be a Float64Array of at least ${channels} elements (got ${(a as object)?.constructor?.name} of ${a?.length})`);
+    }
+  }
+}
+
+/** Checks a channel layout and returns its element count. */
+function layoutSize(op: string, a: ChannelLayout): number {
+  const { batch, channels, plane } = a;
+  checkCounts(op, { batch, channels, plane });
+  return batch * channels * plane;
+}
+
+/**
+ * ReLU forward in wasm (f32x4 compare and mask), bit-identical to the TypeScript loop: `y = x > 0 ?
+ * x : 0` (NaN and -0 give +0). `x` and `y` are float32 arrays of one length.
+ *
+ * @example
+ * ```ts
+ * reluForwardWasm(area, { x: new Float32Array([-1, 2]), y }); // y = [0, 2]
+ * ```
+ */
+export function reluForwardWasm(area: OperandArea, args: ReluForwardArgs): void {
+  const op = "reluForward";
+  const { x, y } = args;
+  checkF32(op, { x, y }, x.length);
+  const n = x.length;
+  const ptr = area.base;
+  const f = area.reserve(Math.min(n, CHUNK) * 4);
+  const k = kernels(area);
+  for (let i = 0; i < n; i += CHUNK) {
+    const len = Math.min(CHUNK, n - i);
+    f.set(x.subarray(i, i + len), ptr >> 2);
+    k.reluForward(ptr, ptr, len);
+    y.set(f.subarray(ptr >> 2, (ptr >> 2) + len), i);
+  }
+}
+
+/**
+ * ReLU backward in wasm, bit-identical to the TypeScript loop: `dx = y > 0 ? dy : 0`. All three are
+ * float32 arrays of one length.
+ *
+ * @example
+ * ```ts
+ * reluBackwardWasm(area, { dy, y, dx }); // dx[i] = y[i] > 0 ? dy[i] : 0
+ * ```
+ */
+export function reluBackwardWasm(area: OperandArea, args: ReluBackwardArgs): void {
+  const op = "reluBackward";
+  const { dy, y, dx } = args;
+  checkF32(op, { dy, y, dx }, dy.length);
+  const n = dy.length;
+  const chunk = Math.min(n, CHUNK);
+  const dyPtr = area.base;
+  const yPtr = dyPtr + align(chunk * 4, 64);
+  const f = area.reserve(yPtr + chunk * 4 - area.base);
+  const k = kernels(area);
+  for (let i = 0; i < n; i += CHUNK) {
+    const len = Math.min(CHUNK, n - i);
+    f.set(dy.subarray(i, i + len), dyPtr >> 2);
+    f.set(y.subarray(i, i + len), yPtr >> 2);
+    k.reluBackward(dyPtr, yPtr, dyPtr, len);
+    dx.set(f.subarray(dyPtr >> 2, (dyPtr >> 2) + len), i);
+  }
+}
+
+/**
+ * Calls `run(e0, len)` over the chunks of an NCHW tensor of `total` elements in planes of `plane`:
+ * whole planes when they fit in {@link CHUNK} floats, else pieces of one plane that start at even
+ * offsets in it (the kernels' accumulator lanes are a plane's even and odd positions).
+ */
+function eachChunk(total: number, plane: number, run: (e0: number, len: number) => void): void {
+  if (plane <= CHUNK) {
+    const step = Math.floor(CHUNK / plane) * plane;
+    for (let e = 0; e < total; e += step) run(e, Math.min(step, total - e));
+    return;
+  }
+  for (let p = 0; p < total; p += plane) {
+    for (let o = 0; o < plane; o += CHUNK) run(p + o, Math.min(CHUNK, plane - o));
+  }
+}
+
+/** Floats of room a chunk needs: {@link CHUNK}, or one plane when it is larger. */
+const chunkRoom = (plane: number, size: number) => Math.min(size, plane <= CHUNK ? Math.floor(CHUNK / plane) * plane : CHUNK);
+
+/**
+ * BatchNorm batch statistics in wasm (see {@link BatchNormStatisticsArgs}): the sums in f64 with
+ * the TypeScript loop's two interleaved accumulators as the two lanes of an f64x2, so `mean` and
+ * `variance` are bit-identical to `batchNormStatistics` of @unetkit/layers.
+ *
+ * @example
+ * ```ts
+ * batchNormStatisticsWasm(area, { x, batch: 8, channels: 16, plane: 64 * 64, mean, variance });
+ * ```
+ */
+export function batchNormStatisticsWasm(area: OperandArea, args: BatchNormStatisticsArgs): void {
+  const op = "batchNormStatistics";
+  const { x, mean, variance, batch, channels, plane } = args;
+  const size = layoutSize(op, args);
+  checkF32(op, { x }, size);
+  checkF64(op, { mean, variance }, channels);
+  const count = batch * plane;
+  if (count === 0) {
+    mean.fill(0, 0, channels);
+    variance.fill(0, 0, channels);
+    return;
+  }
+  const shiftPtr = area.base;
+  const accPtr = shiftPtr + align(channels * 8, 64);
+  const xPtr = accPtr + align(channels * 32, 64);
+  const f = area.reserve(xPtr + chunkRoom(plane, size) * 4 - area.base);
+  const shifts = new Float64Array(f.buffer, shiftPtr, channels);
+  for (let ch = 0; ch < channels; ch++) shifts[ch] = x[ch * plane];
+  const acc = new Float64Array(f.buffer, accPtr, 4 * channels);
+  acc.fill(0);
+  const k = kernels(area);
+  eachChunk(size, plane, (e0, len) => {
+    f.set(x.subarray(e0, e0 + len), xPtr >> 2);
+    k.batchNormSums(xPtr, e0, len, channels, plane, shiftPtr, accPtr);
+  });
+  for (let ch = 0; ch < channels; ch++) {
+    // lanes 0 and 1 are the TypeScript loop's even and odd accumulators: s += t, s2 += t2
+    const s = acc[4 * ch] + acc[4 * ch + 1];
+    const s2 = acc[4 * ch + 2] + acc[4 * ch + 3];
+    const m = s / count;
+    mean[ch] = shifts[ch] + m;
+    variance[ch] = Math.max(0, s2 / count - m * m);
+  }
+}
+
+/**
+ * BatchNorm normalisation in wasm (see {@link BatchNormNormalizeArgs}): f64 arithmetic rounded once
+ * per element, bit-identical to the TypeScript loop of `BatchNorm2D.forward`.
+ *
+ * @example
+ * ```ts
+ * batchNormNormalizeWasm(area, { x, y, batch, channels, plane, mean, scale, shift });
+ * ```
+ */
+export function batchNormNormalizeWasm(area: OperandArea, args: BatchNormNormalizeArgs): void {
+  const op = "batchNormNormalize";
+  const { x, y, mean, scale, shift, batch, channels, plane } = args;
+  const size = layoutSize(op, args);
+  checkF32(op, { x, y }, size);
+  checkF64(op, { mean, scale, shift }, channels);
+  if (size === 0) return;
+  const paramsPtr = area.base;
+  const xPtr = paramsPtr + align(channels * 24, 64);
+  const f = area.reserve(xPtr + chunkRoom(plane, size) * 4 - area.base);
+  const params = new Float64Array(f.buffer, paramsPtr, 3 * channels);
+  for (let ch = 0; ch < channels; ch++) {
+    params[3 * ch] = mean[ch];
+    params[3 * ch + 1] = scale[ch];
+    params[3 * ch + 2] = shift[ch];
+  }
+  const k = kernels(area);
+  const xi = xPtr >> 2;
+  eachChunk(size, plane, (e0, len) => {
+    f.set(x.subarray(e0, e0 + len), xi);
+    k.batchNormNormalize(xPtr, xPtr, e0, len, channels, plane, paramsPtr);
+    y.set(f.subarray(xi, xi + len), e0);
+  });
+}
+
+/**
+ * BatchNorm backward in wasm (see {@link BatchNormBackwardArgs}): the channel sums with the
+ * TypeScript loop's accumulators as f64x2 lanes, the per-channel coefficients in JavaScript with
+ * the TypeScript formulas, and `dx` in f64 rounded once: bit-identical to `BatchNorm2D.backward`.
+ *
+ * @example
+ * ```ts
+ * batchNormBackwardWasm(area, { dy, x, dx, batch, channels, plane, mean, invstd, weight, batchStats: true, sumDy, sumDyXhat });
+ * ```
+ */
+export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackwardArgs): void {
+  const op = "batchNormBackward";
+  const { dy, x, dx, mean, invstd, weight, batchStats, sumDy, sumDyXhat, batch, channels, plane } = args;
+  const size = layoutSize(op, args);
+  checkF32(op, { dy, x, dx }, size);
+  checkF64(op, { mean, invstd, sumDy, sumDyXhat }, channels);
+  if (weight !== null && weight.length < channels) {
+    throw new ArgumentError(op, `weight has ${weight.length} elements, expected ${channels}`);
+  }
+  if (size === 0) {
+    sumDy.fill(0, 0, channels);
+    sumDyXhat.fill(0, 0, channels);
+    return;
+  }
+  const count = batch * plane;
+  const room = chunkRoom(plane, size);
+  const meanPtr = area.base;
+  const accPtr = meanPtr + align(channels * 8, 64);
+  const paramsPtr = accPtr + align(channels * 32, 64);
+  const dyPtr = paramsPtr + align(channels * 32, 64);
+  const xPtr = dyPtr + align(room * 4, 64);
+  const f = area.reserve(xPtr + room * 4 - area.base);
+  const k = kernels(area);
+  new Float64Array(f.buffer, meanPtr, channels).set(mean.subarray(0, channels));
+  const acc = new Float64Array(f.buffer, accPtr, 4 * channels);
+  acc.fill(0);
+  const dyi = dyPtr >> 2;
+  const xi = xPtr >> 2;
+  eachChunk(size, plane, (e0, len) => {
+    f.set(dy.subarray(e0, e0 + len), dyi);
+    f.set(x.subarray(e0, e0 + len), xi);
+    k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr);
+  });
+  const params = new Float64Array(f.buffer, paramsPtr, 4 * channels);
+  for (let ch = 0; ch < channels; ch++) {
+    const s = invstd[ch];
+    // lanes 0 and 1 are the TypeScript loop's even and odd accumulators
+    const sDy = acc[4 * ch] + acc[4 * ch + 1];
+    const sDyXhat = (acc[4 * ch + 2] + acc[4 * ch + 3]) * s;
+    sumDy[ch] = sDy;
+    sumDyXhat[ch] = sDyXhat;
+    const kc = (weight ? weight[ch] : 1) * s;
+    params[4 * ch] = kc;
+    params[4 * ch + 1] = -kc * s * (sDyXhat / count);
+    params[4 * ch + 2] = mean[ch];
+    params[4 * ch + 3] = -kc * (sDy / count);
+  }
+  eachChunk(size, plane, (e0, len) => {
+    f.set(dy.subarray(e0, e0 + len), dyi);
+    if (batchStats) f.set(x.subarray(e0, e0 + len), xi);
+    k.batchNormBackwardApply(dyPtr, xPtr, dyPtr, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0);
+    dx.set(f.subarray(dyi, dyi + len), e0);
+  });
+}
+
+/**
+ * 2x2 stride-2 max pooling in wasm (see {@link MaxPool2x2Args}): f32x4 compares and selects with the
+ * TypeScript loop's rule, so outputs and indices are identical to `maxPool2dForward`'s.
+ *
+ * @example
+ * ```ts
+ * maxPool2x2Wasm(area, { x, y, indices, planes: 8 * 16, height: 64, width: 64, outH: 32, outW: 32 });
+ * ```
+ */
+export function maxPool2x2Wasm(area: OperandArea, args: MaxPool2x2Args): void {
+  const op = "maxPool2x2";
+  const { x, y, indices, planes, height: H, width: W, outH, outW } = args;
+  checkCounts(op, { planes, height: H, width: W, outH, outW });
+  if (2 * outH > H || 2 * outW > W) {
+    throw new ArgumentError(op, `a ${H}x${W} plane has no ${outH}x${outW} grid of 2x2 windows`);
+  }
+  const inPlane = H * W;
+  const outPlane = outH * outW;
+  checkF32(op, { x }, planes * inPlane);
+  checkF32(op, { y }, planes * outPlane);
+  checkI32(op, "indices", indices, planes * outPlane);
+  if (planes * outPlane === 0) return;
+  const pc = planesPerChunk(inPlane);
+  const xPtr = area.base;
+  const yPtr = xPtr + align(pc * inPlane * 4, 64);
+  const iPtr = yPtr + align(pc * outPlane * 4, 64);
+  const f = area.reserve(iPtr + pc * outPlane * 4 - area.base);
+  const i32 = new Int32Array(f.buffer, iPtr, pc * outPlane);
+  const k = kernels(area);
+  for (let p = 0; p < planes; p += pc) {
+    const np = Math.min(pc, planes - p);
+    f.set(x.subarray(p * inPlane, (p + np) * inPlane), xPtr >> 2);
+    k.maxPool2x2(xPtr, yPtr, iPtr, np, H, W, outH, outW);
+    y.set(f.subarray(yPtr >> 2, (yPtr >> 2) + np * outPlane), p * outPlane);
+    indices.set(i32.subarray(0, np * outPlane), p * outPlane);
+  }
+}
+
+/**
+ * Max pooling's gradient in wasm (see {@link MaxPoolBackwardArgs}): float32 adds in the TypeScript
+ * loop's order, so `dx` is identical to `maxPool2dBackward`'s.
+ *
+ * @example
+ * ```ts
+ * maxPoolBackwardWasm(area, { dy, indices, dx, planes: 8 * 16, inPlane: 64 * 64, outPlane: 32 * 32 });
+ * ```
+ */
+export function maxPoolBackwardWasm(area: OperandArea, args: MaxPoolBackwardArgs): void {
+  const op = "maxPoolBackward";
+  const { dy, indices, dx, planes, inPlane, outPlane } = args;
+  checkCounts(op, { planes, inPlane, outPlane });
+  checkF32(op, { dy }, planes * outPlane);
+  checkF32(op, { dx }, planes * inPlane);
+  checkI32(op, "indices", indices, planes * outPlane);
+  if (planes * inPlane === 0) return;
+  const pc = planesPerChunk(inPlane + outPlane);
+  const dyPtr = area.base;
+  const iPtr = dyPtr + align(pc * outPlane * 4, 64);
+  const dxPtr = iPtr + align(pc * outPlane * 4, 64);
+  const f = area.reserve(dxPtr + pc * inPlane * 4 - area.base);
+  const i32 = new Int32Array(f.buffer);
+  const k = kernels(area);
+  for (let p = 0; p < planes; p += pc) {
+    const np = Math.min(pc, planes - p);
+    f.set(dy.subarray(p * outPlane, (p + np) * outPlane), dyPtr >> 2);
+    i32.set(indices.subarray(p * outPlane, (p + np) * outPlane), iPtr >> 2);
+    k.maxPoolBackward(dyPtr, iPtr, dxPtr, np, inPlane, outPlane);
+    dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + np * inPlane), p * inPlane);
+  }
+}
+
+/**
+ * Nearest x2 upsampling in wasm (see {@link UpsampleNearest2xArgs}): copies only, identical to the
+ * TypeScript loop.
+ *
+ * @example
+ * ```ts
+ * upsampleNearest2xWasm(area, { x, y, planes: 8 * 64, height: 16, width: 16 }); // y: 8*64 planes of 32x32
+ * ```
+ */
+export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2xArgs): void {
+  const op = "upsampleNearest2x";
+  const { x, y, planes, height: H, width: W } = args;
+  checkCounts(op, { planes, height: H, width: W });
+  const inPlane = H * W;
+  checkF32(op, { x }, planes * inPlane);
+  checkF32(op, { y }, 4 * planes * inPlane);
+  if (planes * inPlane === 0) return;
+  const pc = planesPerChunk(4 * inPlane);
+  const xPtr = area.base;
+  const yPtr = xPtr + align(pc * inPlane * 4, 64);
+  const f = area.reserve(yPtr + 4 * pc * inPlane * 4 - area.base);
+  const k = kernels(area);
+  for (let p = 0; p < planes; p += pc) {
+    const np = Math.min(pc, planes - p);
+    f.set(x.subarray(p * inPlane, (p + np) * inPlane), xPtr >> 2);
+    k.upsampleNearest2x(xPtr, yPtr, np, H, W);
+    y.set(f.subarray(yPtr >> 2, (yPtr >> 2) + 4 * np * inPlane), 4 * p * inPlane);
+  }
+}
+
+/**
+ * Nearest x2 upsampling's gradient in wasm (see {@link UpsampleNearest2xBackwardArgs}): float32
+ * adds in the TypeScript loop's order, so `dx` is identical to `nearestUpsampleBackward`'s.
+ *
+ * @example
+ * ```ts
+ * upsampleNearest2xBackwardWasm(area, { dy, dx, planes: 8 * 64, height: 16, width: 16 });
+ * ```
+ */
+export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleNearest2xBackwardArgs): void {
+  const op = "upsampleNearest2xBackward";
+  const { dy, dx, planes, height: H, width: W } = args;
+  checkCounts(op, { planes, height: H, width: W });
+  const inPlane = H * W;
+  checkF32(op, { dy }, 4 * planes * inPlane);
+  checkF32(op, { dx }, planes * inPlane);
+  if (planes * inPlane === 0) return;
+  const pc = planesPerChunk(4 * inPlane);
+  const dyPtr = area.base;
+  const dxPtr = dyPtr + align(4 * pc * inPlane * 4, 64);
+  const f = area.reserve(dxPtr + pc * inPlane * 4 - area.base);
+  const k = kernels(area);
+  for (let p = 0; p < planes; p += pc) {
+    const np = Math.min(pc, planes - p);
+    f.set(dy.subarray(4 * p * inPlane, 4 * (p + np) * inPlane), dyPtr >> 2);
+    k.upsampleNearest2xBackward(dyPtr, dxPtr, np, H, W);
+    dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + np * inPlane), p * inPlane);
+  }
+}
+
+/**
+ * Softmax cross-entropy in wasm (see {@link SoftmaxCrossEntropyArgs}): the TypeScript loop's float64
+ * arithmetic per position and its order of summation, with AssemblyScript's exp and log, so the
+ * total and the gradient can differ from `crossEntropyLoss`'s TypeScript path in the last bit.
+ * Returns the sum of the per-position losses.
+ *
+ * @example
+ * ```ts
+ * const total = softmaxCrossEntropyWasm(area, { logits, labels, grad, batch: 8, classes: 3, positions: 64 * 64,
+ *   weight: null, labelSmoothing: 0, ignoreIndex: -100, scale: 1 / (8 * 64 * 64) });
+ * ```
+ */
+export function softmaxCrossEntropyWasm(area: OperandArea, args: SoftmaxCrossEntropyArgs): number {
+  const op = "softmaxCrossEntropy";
+  const { logits, labels, grad, batch, classes: c, positions: s, weight, labelSmoothing: eps, ignoreIndex, scale } = args;
+  checkCounts(op, { batch, classes: c, positions: s });
+  checkF32(op, { logits, grad }, batch * c * s);
+  if (labels?.length !== batch * s || !ArrayBuffer.isView(labels)) {
+    throw new ArgumentError(op, `labels must be an integer typed array of ${batch * s} elements (got ${labels?.length})`);
+  }
+  if (weight !== null) checkF64(op, { weight }, c);
+  if (!Number.isInteger(ignoreIndex) || !(eps >= 0 && eps <= 1) || !Number.isFinite(scale)) {
+    throw new ArgumentError(op, `needs an integer ignoreIndex, labelSmoothing in [0, 1] and a finite scale (got ${ignoreIndex}, ${eps}, ${scale})`);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (y !== ignoreIndex && !(y >= 0 && y < c)) throw new ArgumentError(op, `label ${y} at ${i} is not in [0, ${c}) nor ${ignoreIndex}`);
+  }
+  if (batch * c * s === 0) return 0;
+  let wTotal = 0;
+  if (weight !== null) for (let k = 0; k < c; k++) wTotal += weight[k];
+  else wTotal = c;
+  // whole images per call when they fit in a chunk, else runs of positions of one image
+  const image = c * s;
+  const images = image <= CHUNK ? Math.floor(CHUNK / image) : 1;
+  const run = image <= CHUNK ? s : Math.max(1, Math.floor(CHUNK / c));
+  const room = image <= CHUNK ? images * image : c * run;
+  const wPtr = area.base;
+  const ePtr = wPtr + align(c * 8, 64);
+  const yPtr = ePtr + align(c * 8, 64);
+  const xPtr = yPtr + align((image <= CHUNK ? images * s : run) * 4, 64);
+  const gPtr = xPtr + align(room * 4, 64);
+  const f = area.reserve(gPtr + room * 4 - area.base);
+  const i32 = new Int32Array(f.buffer);
+  if (weight !== null) new Float64Array(f.buffer, wPtr, c).set(weight.subarray(0, c));
+  const k = kernels(area);
+  const wArg = weight !== null ? wPtr : 0;
+  let total = 0;
+  if (image <= CHUNK) {
+    for (let b = 0; b < batch; b += images) {
+      const nb = Math.min(images, batch - b);
+      f.set(logits.subarray(b * image, (b + nb) * image), xPtr >> 2);
+      i32.set(labels.subarray(b * s, (b + nb) * s), yPtr >> 2);
+      total = k.softmaxCrossEntropy(xPtr, yPtr, gPtr, nb, c, s, wArg, wTotal, eps, ignoreIndex, scale, ePtr, total);
+      grad.set(f.subarray(gPtr >> 2, (gPtr >> 2) + nb * image), b * image);
+    }
+    return total;
+  }
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < s; p += run) {
+      const len = Math.min(run, s - p);
+      for (let cl = 0; cl < c; cl++) {
+        const at = (b * c + cl) * s + p;
+        f.set(logits.subarray(at, at + len), (xPtr >> 2) + cl * len);
+      }
+      i32.set(labels.subarray(b * s + p, b * s + p + len), yPtr >> 2);
+      total = k.softmaxCrossEntropy(xPtr, yPtr, gPtr, 1, c, len, wArg, wTotal, eps, ignoreIndex, scale, ePtr, total);
+      for (let cl = 0; cl < c; cl++) {
+        const from = (gPtr >> 2) + cl * len;
+        grad.set(f.subarray(from, from + len), (b * c + cl) * s + p);
+      }
+    }
+  }
+  return total;
+}
