@@ -41,14 +41,14 @@ function machine(): Record<string, unknown> {
   };
 }
 
-/** GFLOP/s of each multi-thread wasm backend over the 1-thread one, per shape. */
+/** GFLOP/s of each multi-thread wasm backend over the 1-thread one of the same build, per shape. */
 function gemmSpeedups(rows: readonly GemmBenchRow[], backends: readonly WasmBackend[]): { shape: string; label: string; threads: number; speedup: number }[] {
   const out: { shape: string; label: string; threads: number; speedup: number }[] = [];
   const one = backends.find((b) => b.threads === 1);
   if (!one) return out;
   for (const r1 of rows.filter((r) => r.backend === one.name)) {
     for (const b of backends) {
-      if (b === one) continue;
+      if (b === one || b.threads === 1 || b.fma !== one.fma) continue; // same build, more threads
       const r2 = rows.find((r) => r.backend === b.name && r.label === r1.label && r.m === r1.m && r.k === r1.k && r.n === r1.n);
       if (r2) out.push({ shape: `${r1.m}x${r1.k}x${r1.n}`, label: r1.label, threads: b.threads, speedup: r2.gflops / r1.gflops });
     }
