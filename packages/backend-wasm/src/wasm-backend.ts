@@ -136,6 +136,7 @@ const CMD_CONV_FORWARD = 3;
 const CMD_CONV_BACKWARD_DATA = 4;
 const CMD_CONV_DIRECT = 5;
 const CMD_CONV_DIRECT_WEIGHT_GRAD = 6;
+const CMD_CONV_DIRECT_IMAGES = 7;
 /** Int32 words per worker control slot. */
 const SLOT_WORDS = 32;
 /** Below this many flops (2mnk) a GEMM stays on the calling thread: waking workers costs more. */
@@ -567,9 +568,11 @@ class WasmKernels implements WasmBackend {
 
   /**
    * Runs {@link DirectConv} `d` over `batch` images already in memory (`xPtr`, `outPtr`), with the
-   * weights packed at `wpk`: images split across the threads when there are at least as many, else
-   * each image's output rows. `accumulate`: add to `out` instead of overwriting it. Bit-identical for
-   * any split (every output element sums its taps in the same order).
+   * weights packed at `wpk`. With at least as many images as threads, every thread (the calling one
+   * included) takes the next image from a shared counter until none is left, so a thread that runs
+   * slower simply does fewer; with fewer images, each image's output rows are split evenly.
+   * `accumulate`: add to `out` instead of overwriting it. Bit-identical for any split or thread
+   * count (every output element sums its taps in the same order, whichever thread computes it).
    */
   private directConv(d: DirectConv, batch: number, xPtr: number, wpk: number, outPtr: number, accumulate: boolean, scratch: number, scratchBytes: number): void {
     const ldx = d.N * d.H * d.W * 4;
@@ -581,30 +584,40 @@ class WasmKernels implements WasmBackend {
     ];
     const flops = 2 * batch * d.M * d.N * d.kh * d.kw * d.outH * d.outW;
     const T = this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads;
+    if (T === 1) {
+      this.k.convDirect(...args(0, batch, 0, d.outH, 0));
+      return;
+    }
     const byImages = batch >= T;
-    const units = byImages ? batch : d.outH;
-    const parts = Math.min(T, units);
-    const per = Math.ceil(units / parts);
-    const range = (t: number) => {
-      const lo = Math.min(units, t * per);
-      const hi = Math.min(units, lo + per);
-      return byImages ? args(lo, hi, 0, d.outH, t) : args(0, batch, lo, hi, t);
-    };
-    const seq = ++this.seq;
+    const parts = byImages ? T : Math.min(T, d.outH);
+    const per = Math.ceil(d.outH / parts); // rows per thread when splitting rows
     const ctl = this.i32;
+    const counter = this.slotIndex(0); // slot 0 belongs to the calling thread: its first word is free
+    if (byImages) Atomics.store(ctl, counter, 0);
+    const seq = ++this.seq;
     let used = 0;
     for (let w = 1; w < parts; w++) {
-      if (w * per >= units) break;
+      if (!byImages && w * per >= d.outH) break;
       const s = this.slotIndex(w);
-      ctl[s + 3] = CMD_CONV_DIRECT;
-      const a = range(w);
+      const a = byImages ? args(0, batch, 0, d.outH, w) : args(0, batch, w * per, Math.min(d.outH, (w + 1) * per), w);
+      ctl[s + 3] = byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT;
       for (let i = 0; i < a.length; i++) ctl[s + 4 + i] = a[i];
+      ctl[s + 27] = counter;
       Atomics.store(ctl, s, seq);
       Atomics.notify(ctl, s);
       used = w;
     }
     if (used > 0) this.parallelGemms++;
-    this.k.convDirect(...range(0));
+    if (byImages) {
+      const a = args(0, 1, 0, d.outH, 0);
+      for (let b = Atomics.add(ctl, counter, 1); b < batch; b = Atomics.add(ctl, counter, 1)) {
+        a[17] = b;
+        a[18] = b + 1;
+        this.k.convDirect(...a);
+      }
+    } else {
+      this.k.convDirect(...args(0, batch, 0, Math.min(d.outH, per), 0));
+    }
     this.waitWorkers(seq, used);
   }
 

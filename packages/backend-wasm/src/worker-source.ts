@@ -3,11 +3,13 @@
  * TypeScript sources and from the bundle alike). It instantiates the shared-memory kernels module
  * on the shared memory and serves requests posted through a control slot in that memory:
  * slot[0] request sequence, slot[1] done sequence, slot[2] status (0 ok, 1 failed), slot[3] command
- * (1 gemm, 2 exit, 3 conv forward, 4 conv input gradient, 5 direct conv, 6 direct conv weight gradient), slot[4..16] the gemm arguments (alpha and
+ * (1 gemm, 2 exit, 3 conv forward, 4 conv input gradient, 5 direct conv, 6 direct conv weight gradient, 7 direct conv with a shared image counter), slot[4..16] the gemm arguments (alpha and
  * beta as float32 bits); for 3 and 4: slot[4..10] weight, K, cout, L, input base, image size, output
  * base, slot[11..12] the image range, slot[13] this thread's column scratch, slot[14] beta,
  * slot[15..27] the geometry; for 5 (direct stride-1 convolution): slot[4..26] the arguments of the
- * kernels' convDirect; for 6 (its weight gradient): slot[4..19] those of convDirectWeightGradT. Addresses are bytes, sizes elements.
+ * kernels' convDirect; for 6 (its weight gradient): slot[4..19] those of convDirectWeightGradT; for 7 (direct convolution,
+ * images taken one at a time): slot[4..26] as for 5 (the image range is the whole batch) and
+ * slot[27] the index (int32 words) of the shared image counter, taken with Atomics.add. Addresses are bytes, sizes elements.
  */
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
@@ -30,6 +32,14 @@ for (;;) {
         ctl[slot + 11], ctl[slot + 12], ctl[slot + 13], ctlF[slot + 14], ctl[slot + 15], ctl[slot + 16], scratch);
     } else if (cmd === 5) {
       convDirect(...Array.from(ctl.subarray(slot + 4, slot + 27)));
+    } else if (cmd === 7) {
+      const a = Array.from(ctl.subarray(slot + 4, slot + 27));
+      const counter = ctl[slot + 27], n = a[18];
+      for (let b = Atomics.add(ctl, counter, 1); b < n; b = Atomics.add(ctl, counter, 1)) {
+        a[17] = b;
+        a[18] = b + 1;
+        convDirect(...a);
+      }
     } else if (cmd === 6) {
       convDirectWeightGradT(...Array.from(ctl.subarray(slot + 4, slot + 20)));
     } else if (cmd === 3 || cmd === 4) {
