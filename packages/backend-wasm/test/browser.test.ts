@@ -78,7 +78,7 @@ const setup = () => (started ??= start());
 async function start(): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `browser test: Chromium not found at ${CHROMIUM}; install it with \`apt-get install -y chromium\` (.ci/run does) or point UNETKIT_CHROMIUM at a Chromium binary`,
+      `browser test: Chromium not found at ${CHROMIUM}; install it with \`apt-get install -y chromium\` (the test command, tools/test.sh, does) or point UNETKIT_CHROMIUM at a Chromium binary`,
     );
   }
   const bundled = await build({
