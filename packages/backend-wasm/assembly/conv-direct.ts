@@ -90,18 +90,14 @@ export function convDirect(
       }
     }
   }
-  // the padding borders stay zero: clear the whole buffer once, then copy each image's interior
-  memory.fill(P, 0, (<usize>(N * plane + 16)) << 2);
+  // only the borders need zeros (each image overwrites the interior): a call per image, as the
+  // shared image counter makes them, then costs the borders instead of the whole buffer
+  zeroBorders(P, N, H, W, padH, padW);
   const outPlane = <usize>(outH * outW) << 2;
   const blocks = (M + 3) >> 2;
   const wBlock = <usize>K << 4;
   for (let b = b0; b < b1; b++) {
-    const xb = x + <usize>b * ldx;
-    for (let n = 0; n < N; n++) {
-      for (let y = 0; y < H; y++) {
-        memory.copy(P + ((<usize>(n * plane + (y + padH) * Wp + padW)) << 2), xb + ((<usize>(n * H + y) * W) << 2), <usize>W << 2);
-      }
-    }
+    padImages(x + <usize>b * ldx, 0, N, H, W, padH, padW, 0, 1, P, 0);
     const ob = out + <usize>b * ldo;
     for (let oy = oy0; oy < oy1; oy++) {
       for (let ox = 0; ox < outW; ox += 8) {
@@ -181,6 +177,30 @@ export function padImages(x: usize, ldx: usize, N: i32, H: i32, W: i32, padH: i3
       }
     }
   }
+}
+
+/**
+ * Zeroes the padding of N padded planes of (H + 2padH) x (W + 2padW) floats at P (the rows above
+ * and below, the columns left and right) and the 16 floats of slack after the last plane, leaving
+ * the interiors untouched.
+ */
+function zeroBorders(P: usize, N: i32, H: i32, W: i32, padH: i32, padW: i32): void {
+  const Hp = H + 2 * padH;
+  const Wp = W + 2 * padW;
+  const rowBytes = <usize>Wp << 2;
+  for (let n = 0; n < N; n++) {
+    const plane = P + <usize>(n * Hp) * rowBytes;
+    memory.fill(plane, 0, <usize>padH * rowBytes);
+    memory.fill(plane + <usize>(padH + H) * rowBytes, 0, <usize>padH * rowBytes);
+    if (padW > 0) {
+      for (let y = padH; y < padH + H; y++) {
+        const row = plane + <usize>y * rowBytes;
+        memory.fill(row, 0, <usize>padW << 2);
+        memory.fill(row + (<usize>(padW + W) << 2), 0, <usize>padW << 2);
+      }
+    }
+  }
+  memory.fill(P + <usize>(N * Hp) * rowBytes, 0, 16 << 2);
 }
 
 /** Writes the K = N*kh*kw tap byte offsets ((n*Hp + ky*dh)*Wp + kx*dw)*4 as i32 at offs. */
