@@ -414,30 +414,18 @@ class WasmKernels implements WasmBackend {
     const per = Math.ceil(units / parts) * (splitRows ? MR : NR);
     const total = splitRows ? m : n;
     const seq = ++this.seq;
-    const ctl = this.i32;
-    const ctlF = this.f32;
     let used = 0;
     for (let w = 1; w < parts; w++) {
       const lo = w * per;
       if (lo >= total) break;
       const hi = Math.min(total, lo + per);
-      const s = this.slotIndex(w);
-      ctl[s + 3] = CMD_GEMM;
-      ctl[s + 4] = tA;
-      ctl[s + 5] = tB;
-      ctl[s + 6] = splitRows ? hi - lo : m;
-      ctl[s + 7] = splitRows ? n : hi - lo;
-      ctl[s + 8] = k;
-      ctlF[s + 9] = alpha;
-      ctl[s + 10] = splitRows ? a + (transA ? lo * 4 : lo * lda * 4) : a;
-      ctl[s + 11] = lda;
-      ctl[s + 12] = splitRows ? b : b + (transB ? lo * ldb * 4 : lo * 4);
-      ctl[s + 13] = ldb;
-      ctlF[s + 14] = beta;
-      ctl[s + 15] = splitRows ? c + lo * ldc * 4 : c + lo * 4;
-      ctl[s + 16] = ldc;
-      Atomics.store(ctl, s, seq);
-      Atomics.notify(ctl, s);
+      // words 4..16: the gemm arguments, alpha (word 9) and beta (word 14) as float32 bits
+      this.post(w, seq, CMD_GEMM, [
+        tA, tB, splitRows ? hi - lo : m, splitRows ? n : hi - lo, k, 0,
+        splitRows ? a + (transA ? lo * 4 : lo * lda * 4) : a, lda,
+        splitRows ? b : b + (transB ? lo * ldb * 4 : lo * 4), ldb, 0,
+        splitRows ? c + lo * ldc * 4 : c + lo * 4, ldc,
+      ], [[9, alpha], [14, beta]]);
       used = w;
     }
     const first = Math.min(total, per);
@@ -502,26 +490,32 @@ class WasmKernels implements WasmBackend {
   ): void {
     const per = Math.ceil(batch / parts);
     const seq = ++this.seq;
-    const ctl = this.i32;
     let used = 0;
     for (let w = 1; w < parts; w++) {
       const b0 = w * per;
       if (b0 >= batch) break;
-      const s = this.slotIndex(w);
-      ctl[s + 3] = cmd;
-      for (let i = 0; i < args.length; i++) ctl[s + 4 + i] = args[i];
-      ctl[s + 11] = b0;
-      ctl[s + 12] = Math.min(batch, b0 + per);
-      ctl[s + 13] = colsPtr + w * colsBytes;
-      this.f32[s + 14] = beta;
-      for (let i = 0; i < geometry.length; i++) ctl[s + 15 + i] = geometry[i];
-      Atomics.store(ctl, s, seq);
-      Atomics.notify(ctl, s);
+      // words 4..10 args, 11..12 the image range, 13 the column scratch, 14 beta, 15.. the geometry
+      this.post(w, seq, cmd, [...args, b0, Math.min(batch, b0 + per), colsPtr + w * colsBytes, 0, ...geometry], [[14, beta]]);
       used = w;
     }
     this.parallelGemms += used > 0 ? 1 : 0;
     local(0, Math.min(batch, per), colsPtr);
     this.waitWorkers(seq, used);
+  }
+
+  /**
+   * Posts request `seq` to worker `w`: command `cmd`, then `ints` from word 4 of its control slot,
+   * then `floats` as [word, value] pairs stored as float32 bits, and wakes it. Everything is written
+   * before the sequence word, which the worker waits on.
+   */
+  private post(w: number, seq: number, cmd: number, ints: readonly number[], floats: readonly (readonly [number, number])[] = []): void {
+    const ctl = this.i32;
+    const s = this.slotIndex(w);
+    ctl[s + 3] = cmd;
+    for (let i = 0; i < ints.length; i++) ctl[s + 4 + i] = ints[i];
+    for (const [word, value] of floats) this.f32[s + word] = value;
+    Atomics.store(ctl, s, seq);
+    Atomics.notify(ctl, s);
   }
 
   /** Waits until workers 1..used have finished request `seq`; throws if one failed. */
@@ -598,13 +592,9 @@ class WasmKernels implements WasmBackend {
     let used = 0;
     for (let w = 1; w < parts; w++) {
       if (!byImages && w * per >= d.outH) break;
-      const s = this.slotIndex(w);
       const a = byImages ? args(0, batch, 0, d.outH, w) : args(0, batch, w * per, Math.min(d.outH, (w + 1) * per), w);
-      ctl[s + 3] = byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT;
-      for (let i = 0; i < a.length; i++) ctl[s + 4 + i] = a[i];
-      ctl[s + 27] = counter;
-      Atomics.store(ctl, s, seq);
-      Atomics.notify(ctl, s);
+      // words 4..26: convDirect's arguments; word 27: the image counter
+      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter]);
       used = w;
     }
     if (used > 0) this.parallelGemms++;
@@ -862,16 +852,10 @@ class WasmKernels implements WasmBackend {
       return [P, ldp, offs, Wp, dyPtr, cout * L * 4, cout, g.outH, g.outW, batch, K, p0, Math.min(K, p0 + per), acc, acc + accBytes, dwPtr];
     };
     const seq = ++this.seq;
-    const ctl = this.i32;
     let used = 0;
     for (let w = 1; w < parts; w++) {
       if (w * per >= K) break;
-      const s = this.slotIndex(w);
-      ctl[s + 3] = CMD_CONV_DIRECT_WEIGHT_GRAD;
-      const a = args(w);
-      for (let i = 0; i < a.length; i++) ctl[s + 4 + i] = a[i];
-      Atomics.store(ctl, s, seq);
-      Atomics.notify(ctl, s);
+      this.post(w, seq, CMD_CONV_DIRECT_WEIGHT_GRAD, args(w));
       used = w;
     }
     if (used > 0) this.parallelGemms++;
