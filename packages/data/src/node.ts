@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export * from "./index.js";
-export { decodePng, encodePng, savePng, writeFileAtomic, type DecodedPng } from "./png.js";
+export { decodePng, encodePng, savePng, type DecodedPng } from "./png.js";
 export { loadImageFolder, type ImageFolderOptions, type ImageFolderDataset } from "./image-folder.js";
 export {
   readMaybeGzip,

@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { ArgumentError, FormatError } from "@unetkit/tensor";
+import { writeFileAtomicSync } from "@unetkit/tensor/node";
 import { PNG } from "pngjs";
 import type { PngData } from "./png-data.js";
 
@@ -113,28 +114,9 @@ export function encodePng(image: PngData): Uint8Array {
 }
 
 /**
- * Writes bytes atomically: to a temporary file in the same directory, then renamed over `path`
- * (a reader never sees a half-written file). Creates missing parent directories.
- *
- * @example
- * ```ts
- * writeFileAtomic("runs/x/mask.png", bytes);
- * ```
- */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-/**
- * Encodes and writes a PNG atomically (see {@link encodePng}, {@link writeFileAtomic}).
+ * Encodes and writes a PNG atomically (see {@link encodePng}): through a flushed temporary file
+ * renamed over `path` (`writeFileAtomicSync` of `@unetkit/tensor/node`), so a reader never sees a
+ * half-written file. Creates missing parent directories.
  *
  * @example
  * ```ts
@@ -143,5 +125,6 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
  * ```
  */
 export function savePng(path: string, image: PngData): void {
-  writeFileAtomic(path, encodePng(image));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomicSync(path, encodePng(image));
 }

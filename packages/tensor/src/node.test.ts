@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FormatError, decodeSafetensors, fromArray } from "./index.js";
-import { loadSafetensors, saveSafetensors, writeFileAtomic } from "./node.js";
+import { loadSafetensors, saveSafetensors, writeFileAtomic, writeFileAtomicSync } from "./node.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -30,6 +30,21 @@ describe("@unetkit/tensor/node", () => {
     await expect(writeFileAtomic(join(dir, "missing", "x.bin"), new Uint8Array(1))).rejects.toThrow(/ENOENT/);
     expect(readdirSync(dir)).toEqual([]);
     await expect(writeFileAtomic("", new Uint8Array(1))).rejects.toThrow(/writeFileAtomic: path must be a non-empty string/);
+  });
+
+  it("writeFileAtomicSync replaces the file, leaves no temporary file, and cleans up on failure", () => {
+    const dir = tempDir();
+    const path = join(dir, "out.bin");
+    writeFileSync(path, "old");
+    writeFileAtomicSync(path, new Uint8Array([4, 5]));
+    expect(Array.from(readFileSync(path))).toEqual([4, 5]);
+    expect(readdirSync(dir)).toEqual(["out.bin"]);
+    expect(() => writeFileAtomicSync(join(dir, "missing", "x.bin"), new Uint8Array(1))).toThrow(/ENOENT/);
+    // renaming onto a directory fails after the temporary file was written: it must be removed
+    mkdirSync(join(dir, "sub"));
+    expect(() => writeFileAtomicSync(join(dir, "sub"), new Uint8Array(1))).toThrow();
+    expect(readdirSync(dir).sort()).toEqual(["out.bin", "sub"]);
+    expect(() => writeFileAtomicSync(path, [1] as unknown as Uint8Array)).toThrow(/writeFileAtomicSync: bytes must be a Uint8Array/);
   });
 
   it("saveSafetensors / loadSafetensors round trip", async () => {

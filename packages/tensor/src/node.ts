@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ArgumentError } from "./errors.js";
@@ -29,10 +30,7 @@ import type { Tensor } from "./tensor.js";
  * ```
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  if (typeof path !== "string" || path.length === 0) throw new ArgumentError("writeFileAtomic", "path must be a non-empty string");
-  if (!(bytes instanceof Uint8Array)) throw new ArgumentError("writeFileAtomic", "bytes must be a Uint8Array");
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const { dir, tmp } = atomicTarget("writeFileAtomic", path, bytes);
   let renamed = false;
   try {
     const handle = await open(tmp, "wx");
@@ -58,6 +56,52 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   } finally {
     if (!renamed) await unlink(tmp).catch(() => undefined);
   }
+}
+
+/**
+ * The synchronous twin of {@link writeFileAtomic}, with the same guarantees (temporary file in the
+ * same directory, `fsync`, rename, directory `fsync` where supported; the temporary file removed on
+ * failure), for callers that cannot await.
+ *
+ * @example
+ * ```ts
+ * writeFileAtomicSync("out/mask.png", pngBytes);
+ * ```
+ */
+export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
+  const { dir, tmp } = atomicTarget("writeFileAtomicSync", path, bytes);
+  let renamed = false;
+  try {
+    const fd = openSync(tmp, "wx");
+    try {
+      writeFileSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    renamed = true;
+    try {
+      const d = openSync(dir, "r");
+      try {
+        fsyncSync(d);
+      } finally {
+        closeSync(d);
+      }
+    } catch {
+      // not supported (e.g. Windows): the file itself is already flushed
+    }
+  } finally {
+    if (!renamed) rmSync(tmp, { force: true });
+  }
+}
+
+/** Checks the arguments of an atomic write and names its temporary file (hidden, beside `path`). */
+function atomicTarget(op: string, path: string, bytes: Uint8Array): { dir: string; tmp: string } {
+  if (typeof path !== "string" || path.length === 0) throw new ArgumentError(op, "path must be a non-empty string");
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(op, "bytes must be a Uint8Array");
+  const dir = dirname(path);
+  return { dir, tmp: join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`) };
 }
 
 /**
