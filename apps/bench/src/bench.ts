@@ -99,12 +99,12 @@ async function main(argv: string[]): Promise<void> {
       // the fused multiply-add build where the engine has relaxed SIMD (Node 20: a V8 flag, as the CLI does)
       const fma = opts.fma && (await enableRelaxedSimd());
       for (const threads of opts.wasmThreads) {
-        const backend = await createWasmBackend({ threads, fma });
+        const backend = await createWasmBackend({ threads, fma, winograd: opts.winograd });
         wasmBackends.push(backend);
         unetkitBackends.push({ key: `wasm-${threads}t`, label: `wasm${fma ? " fma" : ""} ${threads} thread${threads === 1 ? "" : "s"}`, threads, backend });
       }
       if (fma && opts.plainSimd) {
-        const backend = await createWasmBackend({ threads: 1, fma: false });
+        const backend = await createWasmBackend({ threads: 1, fma: false, winograd: opts.winograd });
         wasmBackends.push(backend);
         unetkitBackends.push({ key: "wasm-plain-1t", label: "wasm plain SIMD 1 thread", threads: 1, backend });
       }
@@ -157,6 +157,12 @@ async function main(argv: string[]): Promise<void> {
     const steps = opts.quick ? 3 : 7;
     log(`conv kernels: ${steps} timed training steps per wasm backend`);
     for (const b of wasmBackends) convRows.push(...profileConvKernels(b, data, { warmup: 1, steps }));
+    if (opts.winograd) {
+      // the same build's direct kernels on 1 thread, for the Winograd comparison
+      const direct = await createWasmBackend({ threads: 1, fma: wasmBackends[0].fma, winograd: false });
+      convRows.push(...profileConvKernels(direct, data, { warmup: 1, steps }));
+      direct.dispose();
+    }
     console.log("Convolution kernels inside the training step (median ms per step, GFLOP/s = 2 B Cout Cin kh kw outH outW / time):");
     console.log(formatConvKernelTable(convRows));
     console.log("");

@@ -22,6 +22,11 @@ export interface BenchOptions {
   fma: boolean;
   /** With `fma`, also run the plain SIMD build on 1 thread, for the comparison. */
   plainSimd: boolean;
+  /**
+   * Run the wasm backend's 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where it is faster (its
+   * default); with it, the conv-kernel table also has a column for the direct kernels on 1 thread.
+   */
+  winograd: boolean;
   tfjs: boolean;
   tfjsCpu: boolean;
   /** Run the unetkit TypeScript backend's UNet workloads. */
@@ -55,6 +60,9 @@ on unetkit's backends and on TensorFlow.js, then GEMM GFLOP/s at the conv shapes
   --no-fma              run the wasm backend's plain SIMD build (default: its fused multiply-add build,
                         WebAssembly relaxed SIMD, turned on by a V8 flag in Node 20 as the CLI does)
   --no-plain-simd       with the fma build, skip the extra plain-SIMD 1-thread row
+  --no-winograd         run the wasm backend's 3x3 convolutions with the direct kernels only (default:
+                        Winograd F(2x2, 3x3) where faster, plus a direct-kernel 1-thread column in the
+                        conv-kernel table for the comparison)
   --no-ts               skip the unetkit TypeScript backend's UNet workloads
   --no-tfjs             skip TensorFlow.js entirely
   --no-tfjs-cpu         skip the tfjs cpu backend (the slow one)
@@ -84,6 +92,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
     fma: true,
     conv: true,
     plainSimd: true,
+    winograd: true,
     tfjs: true,
     tfjsCpu: true,
     ts: true,
@@ -115,6 +124,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
     else if (a === "--no-fma") o.fma = false;
     else if (a === "--no-conv") o.conv = false;
     else if (a === "--no-plain-simd") o.plainSimd = false;
+    else if (a === "--no-winograd") o.winograd = false;
     else if (a === "--no-tfjs") o.tfjs = false;
     else if (a === "--no-tfjs-cpu") o.tfjsCpu = false;
     else if (a === "--no-gemm") o.gemm = false;

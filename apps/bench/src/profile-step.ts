@@ -4,6 +4,8 @@
  *
  *   THREADS=1 FMA=1 STEPS=20 npx tsx --conditions=@unetkit/source src/profile-step.ts
  *
+ * WINOGRAD=0 runs the 3x3 convolutions with the direct kernels only (`winograd: false`).
+ *
  * Run it under `node --cpu-prof --import tsx --conditions=@unetkit/source` for a CPU profile.
  */
 import { createWasmBackend, enableRelaxedSimd } from "@unetkit/backend-wasm";
@@ -14,7 +16,7 @@ import { PROBLEM, makeBenchData } from "./workload-data.js";
 
 const threads = Number(process.env.THREADS ?? 1);
 const fma = process.env.FMA ? await enableRelaxedSimd() : false;
-const backend = await createWasmBackend({ threads, fma });
+const backend = await createWasmBackend({ threads, fma, winograd: process.env.WINOGRAD !== "0" });
 setBackend(backend);
 const { batch, size, inChannels, numClasses, baseChannels, lr, momentum } = PROBLEM;
 const data = makeBenchData();

@@ -10,3 +10,5 @@ export function heapBase(): usize {
 }
 export { convDirect, convDirectWeightGradT, directOffsets, directScratchBytes, directWeightsBytes, packDirectWeights, padImages, weightGradChunkBytes } from "./conv-direct";
 export { reluForward, reluBackward, batchNormSums, batchNormNormalize, batchNormBackwardSums, batchNormBackwardApply, maxPool2x2, maxPoolBackward, upsampleNearest2x, upsampleNearest2xBackward, softmaxCrossEntropy } from "./elementwise";
+export { convWinograd, packWinogradWeights, winogradScratchBytes, winogradWeightsBytes } from "./conv-winograd";
+export { winogradPadPlanes, winogradWeightGrad, winogradWeightGradFinish, winogradWgradAccBytes, winogradWgradColsN, winogradWgradRowsM, winogradWgradScratchBytes } from "./conv-winograd-wgrad";

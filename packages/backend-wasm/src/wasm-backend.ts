@@ -43,6 +43,19 @@ export interface WasmBackendOptions {
    */
   fma?: boolean;
   /**
+   * Run 3x3, stride-1, dilation-1 convolutions by Winograd F(2x2, 3x3), which does 2.25x fewer
+   * multiplies than the direct kernels, wherever it is the faster of the two: `conv2dForward` and
+   * `conv2dBackwardData` when the convolution the kernel computes has at least 4 input channels
+   * (for an input gradient: the forward convolution's output channels), `conv2dBackwardWeight`
+   * from 2 input channels. The results differ from
+   * the direct kernel's in the last bits; the worst-case rounding error bound is larger (the
+   * transforms add up terms that cancel exactly), while the measured errors are about the same
+   * (0.7-1.2x the direct kernel's against a float64 reference). `false` forces the direct kernels
+   * everywhere, e.g. to compare. Defaults to `true`. Either way the results are deterministic and
+   * bit-identical across thread counts.
+   */
+  winograd?: boolean;
+  /**
    * The compiled single-threaded kernels (`build/kernels.wasm`, or `build/kernels-relaxed.wasm` when
    * `fma`), or its bytes, instead of loading it.
    */
@@ -60,6 +73,12 @@ export interface WasmBackend extends KernelBackend {
   readonly threads: number;
   /** Whether the kernels are the relaxed-SIMD (fused multiply-add) build. */
   readonly fma: boolean;
+  /**
+   * Whether 3x3 stride-1 convolutions (forward, input and weight gradients) run by Winograd
+   * F(2x2, 3x3) where it is faster (the `winograd` option of {@link createWasmBackend}); `false`:
+   * always the direct kernels.
+   */
+  readonly winograd: boolean;
   /** im2col of one image, bit-identical to the TypeScript kernel (see {@link Im2colArgs}). */
   im2col(args: Im2colArgs): void;
   /** col2im scatter-add of one image, bit-identical to the TypeScript kernel. */
@@ -111,10 +130,21 @@ interface Kernels {
   directWeightsBytes(M: number, K: number): number;
   directScratchBytes(N: number, H: number, W: number, padH: number, padW: number, kh: number, kw: number): number;
   convDirect(...args: number[]): void;
+  packWinogradWeights(w: number, M: number, N: number, transposeFlip: number, dst: number): void;
+  winogradWeightsBytes(M: number, N: number): number;
+  winogradScratchBytes(N: number, H: number, W: number, padH: number, padW: number): number;
+  convWinograd(...args: number[]): void;
   padImages(x: number, ldx: number, N: number, H: number, W: number, padH: number, padW: number, b0: number, b1: number, P: number, ldp: number): void;
   directOffsets(N: number, Hp: number, Wp: number, kh: number, kw: number, dh: number, dw: number, offs: number): void;
   convDirectWeightGradT(...args: number[]): void;
   weightGradChunkBytes(M: number, outW: number): number;
+  winogradPadPlanes(src: number, planes: number, H: number, W: number, top: number, left: number, Hq: number, Wq: number, dst: number): void;
+  winogradWeightGrad(...args: number[]): void;
+  winogradWeightGradFinish(acc: number, M: number, N: number, dW: number): void;
+  winogradWgradAccBytes(M: number, N: number): number;
+  winogradWgradRowsM(M: number): number;
+  winogradWgradColsN(N: number): number;
+  winogradWgradScratchBytes(M: number, N: number, rows: number, Gc: number): number;
   heapBase(): number;
 }
 
@@ -137,6 +167,24 @@ const CMD_CONV_BACKWARD_DATA = 4;
 const CMD_CONV_DIRECT = 5;
 const CMD_CONV_DIRECT_WEIGHT_GRAD = 6;
 const CMD_CONV_DIRECT_IMAGES = 7;
+/** Kernel selector of commands 5 and 7 (control slot word 28): see worker-source.ts. */
+const KERNEL_DIRECT = 0;
+const KERNEL_WINOGRAD = 1;
+/**
+ * Winograd F(2x2, 3x3) runs a 3x3 stride-1 dilation-1 convolution when its input channels (as the
+ * kernel sees them: for an input gradient, the forward convolution's output channels) are at least
+ * this many. Measured (fma build, 1 thread, batch 8, 64x64 and 32x32, kernel only): with 1-3
+ * input channels the direct kernel is faster (1->16: 16 vs 10 GFLOP/s, 3->16: 23 vs 21); from 4 on
+ * Winograd is as fast or faster whatever the output channels (4->4 21-22 both, 4->16 25 vs 27,
+ * 16->1 6.3 vs 7.1, 8->16 27 vs 37). Exported for the tests; not part of the package's API.
+ *
+ * @example
+ * ```ts
+ * const winograd = backend.winograd && kernelH === 3 && kernelW === 3 && channels >= WINOGRAD_MIN_CHANNELS; // forward, stride and dilation 1
+ * ```
+ */
+export const WINOGRAD_MIN_CHANNELS = 4;
+const CMD_WINOGRAD_WEIGHT_GRAD = 8;
 /** Int32 words per worker control slot. */
 const SLOT_WORDS = 32;
 /** Below this many flops (2mnk) a GEMM stays on the calling thread: waking workers costs more. */
@@ -156,6 +204,22 @@ const swapsOperands = (transA: boolean, transB: boolean, m: number, n: number, k
   transB && !transA && m < n && k >= 4 * n;
 
 const align = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/**
+ * Whether a stride-1 weight gradient runs by Winograd F(2x2, 3x3) (conv-winograd-wgrad.ts) rather
+ * than the direct kernel: 3x3 kernels of dilation 1 with at least 2 input channels. Measured (fma
+ * build, 1 thread, batch 8, 64x64, 16 output channels, CPU ms direct / Winograd): 1 input channel
+ * 1.27 / 1.66, 2 channels 1.49 / 1.46, 3 channels 1.69 / 1.42; 16 and more: 1.5-2x faster.
+ */
+const usesWinogradWeightGrad = (g: ConvGeometry) =>
+  g.kernelH === 3 && g.kernelW === 3 && g.dilationH === 1 && g.dilationW === 1 && g.strideH === 1 && g.strideW === 1 && g.channels > 1;
+/**
+ * The Winograd weight gradient's chunks: a thread's Z and V panels of one chunk take about this
+ * many bytes (the L2 of a Zen 1 core; measured 128 KiB to 4 MiB: 512 KiB to 1 MiB was fastest),
+ * and at most this many groups of 4 tiles.
+ */
+const WINOGRAD_PANEL_BYTES = 512 * 1024;
+const WINOGRAD_MAX_GROUPS = 256;
 
 /** Elements spanned by a `rows x cols` matrix with leading dimension `ld` (0 when empty). */
 const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
@@ -196,6 +260,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (threads > 1 && !(isNode() ? typeof SharedArrayBuffer === "function" : webThreadsAvailable())) threads = 1;
   const fma = options.fma ?? relaxedSimdSupported();
   if (typeof fma !== "boolean") throw new ArgumentError("createWasmBackend", `fma must be a boolean (got ${String(fma)})`);
+  const winograd = options.winograd ?? true;
+  if (typeof winograd !== "boolean") throw new ArgumentError("createWasmBackend", `winograd must be a boolean (got ${String(winograd)})`);
   if (fma && !relaxedSimdSupported()) {
     throw new ArgumentError(
       "createWasmBackend",
@@ -206,13 +272,13 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     const module = await loadKernelsModule(fma ? "relaxed" : "single", options.module);
     const instance = await WebAssembly.instantiate(module, {});
     const kernels = instance.exports as unknown as Kernels;
-    return new WasmKernels(kernels, instance.exports.memory as WebAssembly.Memory, 1, fma, []);
+    return new WasmKernels(kernels, instance.exports.memory as WebAssembly.Memory, 1, fma, [], winograd);
   }
   const module = await loadKernelsModule(fma ? "relaxed-shared" : "shared", options.sharedModule);
   const memory = new WebAssembly.Memory({ initial: 32, maximum: SHARED_MAX_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
-  const backend = new WasmKernels(kernels, memory, threads, fma, []);
+  const backend = new WasmKernels(kernels, memory, threads, fma, [], winograd);
   if (!isNode()) {
     await startWebWorkers(backend, module, memory, threads);
     return backend;
@@ -275,8 +341,9 @@ class WasmKernels implements WasmBackend {
     readonly threads: number,
     readonly fma: boolean,
     readonly workers: { terminate(): unknown }[],
+    readonly winograd = true,
   ) {
-    this.name = `wasm-simd${fma ? "-fma" : ""}${threads === 1 ? "" : `-${threads}t`}`;
+    this.name = `wasm-simd${fma ? "-fma" : ""}${threads === 1 ? "" : `-${threads}t`}${winograd ? "" : "-nowinograd"}`;
     // ops may call a kernel detached from the backend (`const k = backend.im2col ?? im2colTs; k(args)`)
     this.gemm = this.gemm.bind(this);
     this.im2col = this.im2col.bind(this);
@@ -565,10 +632,16 @@ class WasmKernels implements WasmBackend {
    * weights packed at `wpk`. With at least as many images as threads, every thread (the calling one
    * included) takes the next image from a shared counter until none is left, so a thread that runs
    * slower simply does fewer; with fewer images, each image's output rows are split evenly.
-   * `accumulate`: add to `out` instead of overwriting it. Bit-identical for any split or thread
-   * count (every output element sums its taps in the same order, whichever thread computes it).
+   * `accumulate`: add to `out` instead of overwriting it. `winograd`: run convWinograd (weights
+   * packed by packWinogradWeights) instead of convDirect; its row split gives each thread an even
+   * number of rows, so that no 2x2 tile row is shared. Bit-identical for any split or thread count
+   * (every output element is computed in the same order, whichever thread computes it).
    */
-  private directConv(d: DirectConv, batch: number, xPtr: number, wpk: number, outPtr: number, accumulate: boolean, scratch: number, scratchBytes: number): void {
+  private directConv(
+    d: DirectConv, batch: number, xPtr: number, wpk: number, outPtr: number, accumulate: boolean, scratch: number, scratchBytes: number,
+    winograd: boolean,
+  ): void {
+    const conv = winograd ? this.k.convWinograd : this.k.convDirect;
     const ldx = d.N * d.H * d.W * 4;
     const ldo = d.M * d.outH * d.outW * 4;
     const acc = accumulate ? 1 : 0;
@@ -579,12 +652,15 @@ class WasmKernels implements WasmBackend {
     const flops = 2 * batch * d.M * d.N * d.kh * d.kw * d.outH * d.outW;
     const T = this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads;
     if (T === 1) {
-      this.k.convDirect(...args(0, batch, 0, d.outH, 0));
+      conv(...args(0, batch, 0, d.outH, 0));
       return;
     }
     const byImages = batch >= T;
-    const parts = byImages ? T : Math.min(T, d.outH);
-    const per = Math.ceil(d.outH / parts); // rows per thread when splitting rows
+    // rows go in units of 2 (a Winograd tile row) or 1
+    const unit = winograd ? 2 : 1;
+    const units = Math.ceil(d.outH / unit);
+    const parts = byImages ? T : Math.min(T, units);
+    const per = Math.ceil(units / parts) * unit; // rows per thread when splitting rows
     const ctl = this.i32;
     const counter = this.slotIndex(0); // slot 0 belongs to the calling thread: its first word is free
     if (byImages) Atomics.store(ctl, counter, 0);
@@ -593,8 +669,8 @@ class WasmKernels implements WasmBackend {
     for (let w = 1; w < parts; w++) {
       if (!byImages && w * per >= d.outH) break;
       const a = byImages ? args(0, batch, 0, d.outH, w) : args(0, batch, w * per, Math.min(d.outH, (w + 1) * per), w);
-      // words 4..26: convDirect's arguments; word 27: the image counter
-      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter]);
+      // words 4..26: convDirect's arguments; word 27: the image counter; word 28: the kernel
+      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT]);
       used = w;
     }
     if (used > 0) this.parallelGemms++;
@@ -603,10 +679,10 @@ class WasmKernels implements WasmBackend {
       for (let b = Atomics.add(ctl, counter, 1); b < batch; b = Atomics.add(ctl, counter, 1)) {
         a[17] = b;
         a[18] = b + 1;
-        this.k.convDirect(...a);
+        conv(...a);
       }
     } else {
-      this.k.convDirect(...args(0, batch, 0, Math.min(d.outH, per), 0));
+      conv(...args(0, batch, 0, Math.min(d.outH, per), 0));
     }
     this.waitWorkers(seq, used);
   }
@@ -614,7 +690,8 @@ class WasmKernels implements WasmBackend {
   /**
    * Copies `batch` images and the weights in, packs the weights (`transposeFlip` for an input
    * gradient), initialises the output (`init`: bias planes, the current `out` to accumulate into, or
-   * nothing), runs {@link directConv} and copies the output back.
+   * nothing), runs {@link directConv} (by Winograd where {@link usesWinograd}) and copies the output
+   * back.
    */
   private directConvCall(
     d: DirectConv, batch: number, x: Float32Array, weight: Float32Array, transposeFlip: boolean,
@@ -623,8 +700,12 @@ class WasmKernels implements WasmBackend {
     const K = d.N * d.kh * d.kw;
     const image = d.N * d.H * d.W;
     const outImage = d.M * d.outH * d.outW;
-    const wBytes = align(this.k.directWeightsBytes(d.M, K), 64);
-    const scratchBytes = align(this.k.directScratchBytes(d.N, d.H, d.W, d.padH, d.padW, d.kh, d.kw), 64);
+    const winograd = this.usesWinograd(d);
+    const wBytes = align(winograd ? this.k.winogradWeightsBytes(d.M, d.N) : this.k.directWeightsBytes(d.M, K), 64);
+    const scratchBytes = align(
+      winograd ? this.k.winogradScratchBytes(d.N, d.H, d.W, d.padH, d.padW) : this.k.directScratchBytes(d.N, d.H, d.W, d.padH, d.padW, d.kh, d.kw),
+      64,
+    );
     const wpk = this.opBase;
     const wRaw = wpk + wBytes;
     const xPtr = wRaw + align(d.M * K * 4, 64);
@@ -633,7 +714,8 @@ class WasmKernels implements WasmBackend {
     this.reserve(scratch + this.threads * scratchBytes - this.opBase);
     const f = this.f32;
     f.set(weight.subarray(0, d.M * K), wRaw >> 2);
-    this.k.packDirectWeights(wRaw, d.M, d.N, d.kh, d.kw, transposeFlip ? 1 : 0, wpk);
+    if (winograd) this.k.packWinogradWeights(wRaw, d.M, d.N, transposeFlip ? 1 : 0, wpk);
+    else this.k.packDirectWeights(wRaw, d.M, d.N, d.kh, d.kw, transposeFlip ? 1 : 0, wpk);
     f.set(x.subarray(0, batch * image), xPtr >> 2);
     if (init === "accumulate") {
       f.set(out.subarray(0, batch * outImage), outPtr >> 2);
@@ -647,8 +729,17 @@ class WasmKernels implements WasmBackend {
       }
     }
     this.gemms += batch;
-    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes);
+    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes, winograd);
     out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * outImage), 0);
+  }
+
+  /**
+   * Whether {@link directConvCall} runs `d` by Winograd F(2x2, 3x3): the `winograd` option is on,
+   * the kernel is 3x3 with dilation 1, and it has at least {@link WINOGRAD_MIN_CHANNELS} input
+   * channels. Depends on the shape only (never on the thread count).
+   */
+  private usesWinograd(d: DirectConv): boolean {
+    return this.winograd && d.kh === 3 && d.kw === 3 && d.dh === 1 && d.dw === 1 && d.N >= WINOGRAD_MIN_CHANNELS;
   }
 
   conv2dForward(args: Conv2dForwardArgs): void {
@@ -818,6 +909,10 @@ class WasmKernels implements WasmBackend {
    * never changes a sum), see the kernels' convDirectWeightGrad.
    */
   private directWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): void {
+    if (this.winograd && usesWinogradWeightGrad(g)) {
+      this.winogradWeightGrad(g, batch, cout, dy, x, dW);
+      return;
+    }
     const N = g.channels;
     const K = N * g.kernelH * g.kernelW;
     const L = g.outH * g.outW;
@@ -862,6 +957,67 @@ class WasmKernels implements WasmBackend {
     this.k.convDirectWeightGradT(...args(0));
     this.waitWorkers(seq, used);
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
+  }
+
+  /**
+   * The weight gradient of a 3x3, stride-1, dilation-1 convolution by Winograd F(2x2, 3x3) (see the
+   * kernels' conv-winograd-wgrad.ts): the images and dy are copied into zero-bordered tile-aligned
+   * planes, then the 4 rows of the 4x4 transform positions are split across the threads (each owns
+   * its positions' accumulators, so the split never changes a sum), and the calling thread reduces
+   * them into dW (accumulating).
+   */
+  private winogradWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): void {
+    const N = g.channels;
+    const M = cout;
+    const K = N * 9;
+    const L = g.outH * g.outW;
+    const image = N * g.height * g.width;
+    const TH = Math.ceil(g.outH / 2);
+    const TW4 = Math.ceil(g.outW / 8) * 4;
+    const Hq = 2 * TH + 2;
+    const Wq = 2 * TW4 + 2;
+    const Hd = 2 * TH;
+    const Wd = 2 * TW4;
+    const flops = 2 * batch * M * K * L;
+    const parts = Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
+    const rowsPer = Math.ceil(4 / parts);
+    // groups of 4 tiles per chunk: the thread's Z and V panels of a chunk take about WINOGRAD_PANEL_BYTES
+    const Mp = this.k.winogradWgradRowsM(M);
+    const Np = this.k.winogradWgradColsN(N);
+    const Gc = Math.max(4, Math.min(WINOGRAD_MAX_GROUPS, Math.floor(WINOGRAD_PANEL_BYTES / (rowsPer * 4 * (Mp + Np) * 16))));
+    const accBytes = align(this.k.winogradWgradAccBytes(M, N), 64);
+    const scratchBytes = align(this.k.winogradWgradScratchBytes(M, N, rowsPer, Gc), 64);
+    const dwPtr = this.opBase;
+    const xPtr = dwPtr + align(M * K * 4, 64);
+    const dyPtr = xPtr + align(batch * image * 4, 64);
+    const xq = dyPtr + align(batch * M * L * 4, 64);
+    // dy is already tile-aligned when its rows are whole groups of 4 tiles and its height even
+    const dyAligned = g.outW === Wd && g.outH === Hd;
+    const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
+    const dq = dyAligned ? dyPtr : dqPad;
+    const acc = dqPad + (dyAligned ? 0 : align(batch * M * Hd * Wd * 4, 64));
+    const scratch = acc + accBytes;
+    this.reserve(scratch + parts * scratchBytes - this.opBase);
+    const f = this.f32;
+    f.set(dW.subarray(0, M * K), dwPtr >> 2);
+    f.set(x.subarray(0, batch * image), xPtr >> 2);
+    f.set(dy.subarray(0, batch * M * L), dyPtr >> 2);
+    this.k.winogradPadPlanes(xPtr, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, xq);
+    if (!dyAligned) this.k.winogradPadPlanes(dyPtr, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq);
+    this.gemms += batch;
+    const args = (t: number) => [xq, dq, N, M, batch, TH, TW4, Math.min(4, t * rowsPer), Math.min(4, (t + 1) * rowsPer), Gc, acc, scratch + t * scratchBytes];
+    const seq = ++this.seq;
+    let used = 0;
+    for (let w = 1; w < parts; w++) {
+      if (w * rowsPer >= 4) break;
+      this.post(w, seq, CMD_WINOGRAD_WEIGHT_GRAD, args(w));
+      used = w;
+    }
+    if (used > 0) this.parallelGemms++;
+    this.k.winogradWeightGrad(...args(0));
+    this.waitWorkers(seq, used);
+    this.k.winogradWeightGradFinish(acc, M, N, dwPtr);
+    dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + M * K), 0);
   }
 
   /** The operand area as the elementwise kernels (elementwise-kernels.ts) use it; throws once disposed. */

@@ -7,15 +7,17 @@
  * beta as float32 bits); for 3 and 4: slot[4..10] weight, K, cout, L, input base, image size, output
  * base, slot[11..12] the image range, slot[13] this thread's column scratch, slot[14] beta,
  * slot[15..27] the geometry; for 5 (direct stride-1 convolution): slot[4..26] the arguments of the
- * kernels' convDirect; for 6 (its weight gradient): slot[4..19] those of convDirectWeightGradT; for 7 (direct convolution,
- * images taken one at a time): slot[4..26] as for 5 (the image range is the whole batch) and
- * slot[27] the index (int32 words) of the shared image counter, taken with Atomics.add. Addresses are bytes, sizes elements.
+ * kernels' convDirect (convWinograd takes the same ones) and slot[28] the kernel (0 convDirect,
+ * 1 convWinograd); for 6 (its weight gradient): slot[4..19] those of convDirectWeightGradT; for 7 (direct convolution,
+ * images taken one at a time): slot[4..26] and slot[28] as for 5 (the image range is the whole batch) and
+ * slot[27] the index (int32 words) of the shared image counter, taken with Atomics.add. For 8 (Winograd weight gradient):
+ * slot[4..15] the arguments of the kernels' winogradWeightGrad. Addresses are bytes, sizes elements.
  */
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
 const { module, memory, slot, scratch } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
-const { gemm, im2col, col2imAccumulate, convDirect, convDirectWeightGradT } = instance.exports;
+const { gemm, im2col, col2imAccumulate, convDirect, convWinograd, convDirectWeightGradT, winogradWeightGrad } = instance.exports;
 const ctl = new Int32Array(memory.buffer, 0, slot + 32);
 const ctlF = new Float32Array(memory.buffer, 0, slot + 32);
 let seen = 0;
@@ -31,17 +33,20 @@ for (;;) {
       gemm(ctl[slot + 4], ctl[slot + 5], ctl[slot + 6], ctl[slot + 7], ctl[slot + 8], ctlF[slot + 9], ctl[slot + 10],
         ctl[slot + 11], ctl[slot + 12], ctl[slot + 13], ctlF[slot + 14], ctl[slot + 15], ctl[slot + 16], scratch);
     } else if (cmd === 5) {
-      convDirect(...Array.from(ctl.subarray(slot + 4, slot + 27)));
+      (ctl[slot + 28] === 1 ? convWinograd : convDirect)(...Array.from(ctl.subarray(slot + 4, slot + 27)));
     } else if (cmd === 7) {
       const a = Array.from(ctl.subarray(slot + 4, slot + 27));
+      const conv = ctl[slot + 28] === 1 ? convWinograd : convDirect;
       const counter = ctl[slot + 27], n = a[18];
       for (let b = Atomics.add(ctl, counter, 1); b < n; b = Atomics.add(ctl, counter, 1)) {
         a[17] = b;
         a[18] = b + 1;
-        convDirect(...a);
+        conv(...a);
       }
     } else if (cmd === 6) {
       convDirectWeightGradT(...Array.from(ctl.subarray(slot + 4, slot + 20)));
+    } else if (cmd === 8) {
+      winogradWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 16)));
     } else if (cmd === 3 || cmd === 4) {
       const w = ctl[slot + 4], K = ctl[slot + 5], cout = ctl[slot + 6], L = ctl[slot + 7];
       const inBase = ctl[slot + 8], image = ctl[slot + 9], outBase = ctl[slot + 10];
