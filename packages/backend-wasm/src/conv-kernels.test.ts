@@ -195,6 +195,30 @@ describe("fused conv kernels", () => {
     }
   });
 
+  it("dxZero: the input gradient into a fresh dx gives the same bits as accumulating into zeros, and stride-1 convolutions overwrite dx without reading it", () => {
+    fc.assert(
+      fc.property(caseArb, ({ g, batch, cout, seed }) => {
+        const { image, K, L } = sizes(g);
+        const w = values(cout * K, seed + 1);
+        const dy = values(batch * cout * L, seed + 2);
+        for (const b of [one, two]) {
+          const accumulated = new Float32Array(batch * image);
+          b.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: accumulated });
+          const fresh = new Float32Array(batch * image);
+          b.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: fresh, dxZero: true });
+          expect(sameBits(fresh, accumulated)).toBe(true);
+          if (g.strideH === 1 && g.strideW === 1 && g.padH <= g.dilationH * (g.kernelH - 1) && g.padW <= g.dilationW * (g.kernelW - 1)) {
+            // the direct and Winograd paths store the sums: what dx held is never read
+            const stale = new Float32Array(batch * image).fill(Number.NaN);
+            b.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: stale, dxZero: true });
+            expect(sameBits(stale, accumulated)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("refuses short arrays and float64 with an ArgumentError naming the kernel", () => {
     const g: ConvGeometry = { channels: 2, height: 4, width: 4, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 4, outW: 4 };
     const ok = { geometry: g, batch: 2, cout: 3, x: new Float32Array(64), weight: new Float32Array(54), bias: null, out: new Float32Array(96) };

@@ -828,7 +828,8 @@ class WasmKernels implements WasmBackend {
         N: cout, H: g.outH, W: g.outW, padH, padW, kh: g.kernelH, kw: g.kernelW,
         dh: g.dilationH, dw: g.dilationW, M: g.channels, outH: g.height, outW: g.width,
       };
-      this.directConvCall(d, batch, dy as Float32Array, weight as Float32Array, true, dx as Float32Array, "accumulate");
+      // a fresh (all-zero) dx is overwritten instead of copied in and added to
+      this.directConvCall(d, batch, dy as Float32Array, weight as Float32Array, true, dx as Float32Array, args.dxZero === true ? null : "accumulate");
       return;
     }
     const parts = this.imageParts(batch);

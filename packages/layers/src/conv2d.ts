@@ -236,7 +236,7 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape
   const dx = into ?? new Tensor(dy.dtype, inputShape);
   const kernels = backendFor(dy.dtype);
   if (kernels.conv2dBackwardData && n > 0) {
-    kernels.conv2dBackwardData({ geometry: g, batch: n, cout, dy: dy.data, weight: weight.data, dx: dx.data });
+    kernels.conv2dBackwardData({ geometry: g, batch: n, cout, dy: dy.data, weight: weight.data, dx: dx.data, dxZero: into === undefined });
     return dx;
   }
   const gemm = kernels.gemm;

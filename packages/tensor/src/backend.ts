@@ -89,6 +89,13 @@ export interface Conv2dBackwardDataArgs extends Conv2dBatchArgs {
   dy: TypedArray;
   weight: TypedArray;
   dx: TypedArray;
+  /**
+   * The caller's promise that `dx` holds only zeros (a freshly allocated gradient), so a backend
+   * may store the sums instead of adding them to `dx` (and skip reading it). The values are the
+   * same either way: a sum that starts from +0 is never -0, and 0 + s = s. Omitted or `false`:
+   * `dx` may hold anything and must be accumulated into.
+   */
+  dxZero?: boolean;
 }
 
 /** `dW += sum_b dy[b] @ im2col(x[b])^T`: accumulates into `dW` (`[cout, channels*kernelH*kernelW]`). */
