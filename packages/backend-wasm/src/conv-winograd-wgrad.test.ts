@@ -1,33 +1,13 @@
 import type { ConvGeometry } from "@unetkit/tensor";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enableRelaxedSimd } from "./load-module.js";
-import { createWasmBackend, type WasmBackend } from "./wasm-backend.js";
+import { describe, expect, it } from "vitest";
+import { useWinogradBuilds } from "../test/winograd-builds.js";
+import type { WasmBackend } from "./wasm-backend.js";
 
 // The weight gradient of 3x3 / stride-1 / dilation-1 convolutions by Winograd F(2x2, 3x3)
 // (assembly/conv-winograd-wgrad.ts), on both builds, against the float64 definition.
 
-const builds: Record<"plain" | "fma", { one: WasmBackend; two: WasmBackend; direct: WasmBackend }> = {} as never;
-
-beforeAll(async () => {
-  // Node 20 has relaxed SIMD behind a V8 flag; the fma build is tested wherever it can run
-  expect(await enableRelaxedSimd()).toBe(true);
-  for (const fma of [false, true]) {
-    builds[fma ? "fma" : "plain"] = {
-      one: await createWasmBackend({ threads: 1, fma }),
-      two: await createWasmBackend({ threads: 2, fma }),
-      direct: await createWasmBackend({ threads: 1, fma, winograd: false }),
-    };
-  }
-});
-
-afterAll(() => {
-  for (const b of Object.values(builds)) {
-    b.one.dispose();
-    b.two.dispose();
-    b.direct.dispose();
-  }
-});
+const builds = useWinogradBuilds();
 
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);
 const sameBits = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));

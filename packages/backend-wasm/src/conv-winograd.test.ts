@@ -1,37 +1,13 @@
 import { ArgumentError, type ConvGeometry } from "@unetkit/tensor";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enableRelaxedSimd } from "./load-module.js";
+import { describe, expect, it } from "vitest";
+import { useWinogradBuilds } from "../test/winograd-builds.js";
 import { createWasmBackend, WINOGRAD_MIN_CHANNELS, type WasmBackend } from "./wasm-backend.js";
 
 // Winograd F(2x2, 3x3) convolutions (assembly/conv-winograd.ts) as conv2dForward and
 // conv2dBackwardData run them, on both builds, against the float64 definition.
 
-interface Build {
-  /** 1 thread, Winograd on (the default). */
-  one: WasmBackend;
-  /** 2 threads, Winograd on. */
-  two: WasmBackend;
-  /** 1 thread, `winograd: false`: always the direct kernel. */
-  direct: WasmBackend;
-}
-const builds: Record<"plain" | "fma", Build> = {} as never;
-
-beforeAll(async () => {
-  // Node 20 has relaxed SIMD behind a V8 flag; the fma build is tested wherever it can run
-  expect(await enableRelaxedSimd()).toBe(true);
-  for (const fma of [false, true]) {
-    builds[fma ? "fma" : "plain"] = {
-      one: await createWasmBackend({ threads: 1, fma }),
-      two: await createWasmBackend({ threads: 2, fma }),
-      direct: await createWasmBackend({ threads: 1, fma, winograd: false }),
-    };
-  }
-});
-
-afterAll(() => {
-  for (const b of Object.values(builds)) for (const backend of Object.values(b)) backend.dispose();
-});
+const builds = useWinogradBuilds();
 
 const U = 2 ** -24; // unit roundoff of float32
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);

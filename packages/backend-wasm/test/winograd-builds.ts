@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, expect } from "vitest";
+import { enableRelaxedSimd } from "../src/load-module.js";
+import { createWasmBackend, type WasmBackend } from "../src/wasm-backend.js";
+
+/** The backends a Winograd test compares, on one build. */
+export interface WinogradBuild {
+  /** 1 thread, Winograd on (the default). */
+  one: WasmBackend;
+  /** 2 threads, Winograd on. */
+  two: WasmBackend;
+  /** 1 thread, `winograd: false`: always the direct kernels. */
+  direct: WasmBackend;
+}
+
+/**
+ * Registers the suite's `beforeAll` / `afterAll` that create and dispose a {@link WinogradBuild} for
+ * the plain SIMD and the fused multiply-add build, and returns the record they fill (read it inside
+ * tests, not at module level). Node 20 has relaxed SIMD behind a V8 flag, so the fma build is
+ * tested wherever it can run.
+ *
+ * @example
+ * ```ts
+ * const builds = useWinogradBuilds();
+ * it("...", () => { const { one, two } = builds.fma; });
+ * ```
+ */
+export function useWinogradBuilds(): Record<"plain" | "fma", WinogradBuild> {
+  const builds = {} as Record<"plain" | "fma", WinogradBuild>;
+  beforeAll(async () => {
+    expect(await enableRelaxedSimd()).toBe(true);
+    for (const fma of [false, true]) {
+      builds[fma ? "fma" : "plain"] = {
+        one: await createWasmBackend({ threads: 1, fma }),
+        two: await createWasmBackend({ threads: 2, fma }),
+        direct: await createWasmBackend({ threads: 1, fma, winograd: false }),
+      };
+    }
+  });
+  afterAll(() => {
+    for (const b of Object.values(builds)) for (const backend of Object.values(b)) backend.dispose();
+  });
+  return builds;
+}
