@@ -185,6 +185,12 @@ const KERNEL_WINOGRAD = 1;
  */
 export const WINOGRAD_MIN_CHANNELS = 4;
 const CMD_WINOGRAD_WEIGHT_GRAD = 8;
+/**
+ * Row bands each of the last `threads` images of a direct or Winograd convolution is cut into when
+ * the threads share a batch through the work counter: whole images before them keep the per-call
+ * overhead low, and the bands let the threads finish within about a quarter image of each other.
+ */
+const TAIL_BANDS = 4;
 /** Int32 words per worker control slot. */
 const SLOT_WORDS = 32;
 /** Below this many flops (2mnk) a GEMM stays on the calling thread: waking workers costs more. */
@@ -630,8 +636,10 @@ class WasmKernels implements WasmBackend {
   /**
    * Runs {@link DirectConv} `d` over `batch` images already in memory (`xPtr`, `outPtr`), with the
    * weights packed at `wpk`. With at least as many images as threads, every thread (the calling one
-   * included) takes the next image from a shared counter until none is left, so a thread that runs
-   * slower simply does fewer; with fewer images, each image's output rows are split evenly.
+   * included) takes the next work item from a shared counter until none is left, so a thread that
+   * runs slower simply does fewer: whole images first, then the last `threads` images in
+   * {@link TAIL_BANDS} row bands each, so that no thread waits long for the others' last image. With
+   * fewer images than threads, each image's output rows are split evenly.
    * `accumulate`: add to `out` instead of overwriting it. `winograd`: run convWinograd (weights
    * packed by packWinogradWeights) instead of convDirect; its row split gives each thread an even
    * number of rows, so that no 2x2 tile row is shared. Bit-identical for any split or thread count
@@ -661,6 +669,11 @@ class WasmKernels implements WasmBackend {
     const units = Math.ceil(d.outH / unit);
     const parts = byImages ? T : Math.min(T, units);
     const per = Math.ceil(units / parts) * unit; // rows per thread when splitting rows
+    // shared counter (byImages): the first `whole` work items are whole images, the last T images go
+    // in `bands` row bands each, so that the threads finish within a band of each other
+    const whole = batch - T;
+    const bands = Math.min(TAIL_BANDS, units);
+    const bandRows = Math.ceil(units / bands) * unit;
     const ctl = this.i32;
     const counter = this.slotIndex(0); // slot 0 belongs to the calling thread: its first word is free
     if (byImages) Atomics.store(ctl, counter, 0);
@@ -669,16 +682,25 @@ class WasmKernels implements WasmBackend {
     for (let w = 1; w < parts; w++) {
       if (!byImages && w * per >= d.outH) break;
       const a = byImages ? args(0, batch, 0, d.outH, w) : args(0, batch, w * per, Math.min(d.outH, (w + 1) * per), w);
-      // words 4..26: convDirect's arguments; word 27: the image counter; word 28: the kernel
-      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT]);
+      // words 4..26: convDirect's arguments; 27: the work counter; 28: the kernel; 29..31: whole images, bands, band rows
+      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT, whole, bands, bandRows]);
       used = w;
     }
     if (used > 0) this.parallelGemms++;
     if (byImages) {
+      // the same walk over the work items as the workers' (worker-source.ts, command 7)
       const a = args(0, 1, 0, d.outH, 0);
-      for (let b = Atomics.add(ctl, counter, 1); b < batch; b = Atomics.add(ctl, counter, 1)) {
+      const items = whole + (batch - whole) * bands;
+      for (let u = Atomics.add(ctl, counter, 1); u < items; u = Atomics.add(ctl, counter, 1)) {
+        const k = u - whole;
+        const b = k < 0 ? u : whole + Math.floor(k / bands);
+        const y0 = k < 0 ? 0 : (k % bands) * bandRows;
+        const y1 = k < 0 ? d.outH : Math.min(d.outH, y0 + bandRows);
+        if (y0 >= y1) continue;
         a[17] = b;
         a[18] = b + 1;
+        a[19] = y0;
+        a[20] = y1;
         conv(...a);
       }
     } else {
