@@ -1,13 +1,13 @@
 import type { ConvGeometry } from "@unetkit/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { useWinogradBuilds } from "../test/winograd-builds.js";
+import { useBothBuilds } from "../test/both-builds.js";
 import type { WasmBackend } from "./wasm-backend.js";
 
 // The weight gradient of 3x3 / stride-1 / dilation-1 convolutions by Winograd F(2x2, 3x3)
 // (assembly/conv-winograd-wgrad.ts), on both builds, against the float64 definition.
 
-const builds = useWinogradBuilds();
+const builds = useBothBuilds();
 
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);
 const sameBits = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));

@@ -1,13 +1,13 @@
 import { ArgumentError, type ConvGeometry } from "@unetkit/tensor";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { useWinogradBuilds } from "../test/winograd-builds.js";
+import { useBothBuilds } from "../test/both-builds.js";
 import { createWasmBackend, WINOGRAD_MIN_CHANNELS, type WasmBackend } from "./wasm-backend.js";
 
 // Winograd F(2x2, 3x3) convolutions (assembly/conv-winograd.ts) as conv2dForward and
 // conv2dBackwardData run them, on both builds, against the float64 definition.
 
-const builds = useWinogradBuilds();
+const builds = useBothBuilds();
 
 const U = 2 ** -24; // unit roundoff of float32
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);

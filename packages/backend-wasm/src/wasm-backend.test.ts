@@ -1,31 +1,14 @@
 import { ArgumentError, tsBackend, type GemmArgs } from "@unetkit/tensor";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enableRelaxedSimd, relaxedSimdSupported } from "./load-module.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useBothBuilds } from "../test/both-builds.js";
+import { relaxedSimdSupported } from "./load-module.js";
 import { createWasmBackend, type WasmBackend } from "./wasm-backend.js";
 
 /** The backends of the build under test (set by each build's describe block). */
 let one: WasmBackend;
 let two: WasmBackend;
-const builds: Record<"plain" | "fma", { one: WasmBackend; two: WasmBackend }> = {} as never;
-
-beforeAll(async () => {
-  // Node 20 has relaxed SIMD behind a V8 flag; the fma build is tested wherever it can run
-  expect(await enableRelaxedSimd()).toBe(true);
-  for (const fma of [false, true]) {
-    builds[fma ? "fma" : "plain"] = {
-      one: await createWasmBackend({ threads: 1, fma }),
-      two: await createWasmBackend({ threads: 2, fma }),
-    };
-  }
-});
-
-afterAll(() => {
-  for (const b of Object.values(builds)) {
-    b.one.dispose();
-    b.two.dispose();
-  }
-});
+const builds = useBothBuilds();
 
 /** Deterministic values in [-1, 1) from a seed (xorshift), so a failing case can be replayed. */
 function filled(length: number, seed: number): Float32Array {
