@@ -121,6 +121,19 @@ export function winogradPadPlanes(src: usize, planes: i32, H: i32, W: i32, top: 
 }
 
 /**
+ * One row of a Z transform for 4 tiles, from the row's column combinations e (column 0 of the dy
+ * tile, per A) and f (column 1): stores e, e + f, e - f, f at o, o + zXi, o + 2zXi, o + 3zXi (the
+ * fourth negated, as the layout comment says).
+ */
+// @ts-ignore: decorator
+@inline function zRowStore(e: v128, f: v128, o: usize, zXi: usize): void {
+  v128.store(o, e);
+  v128.store(o + zXi, f32x4.add(e, f));
+  v128.store(o + 2 * zXi, f32x4.sub(e, f));
+  v128.store(o + 3 * zXi, f);
+}
+
+/**
  * The transform rows i in [i0, i1) of dU[xi][m][n] (xi = 4i + j) over all tiles, into the lane
  * accumulators acc (winogradWgradAccBytes, shared by the threads, each writing its own rows):
  * acc[xi][m][n] (as four lane partial sums) = sum over tiles of Z'[xi][m] * V'[xi][n].
@@ -259,34 +272,18 @@ export function winogradWeightGrad(
         const e1 = even(a, c), o1 = odd(a, c);
         let o = zp;
         if (has0) {
-          v128.store(o, e0);
-          v128.store(o + zXi, f32x4.add(e0, o0));
-          v128.store(o + 2 * zXi, f32x4.sub(e0, o0));
-          v128.store(o + 3 * zXi, o0);
+          zRowStore(e0, o0, o, zXi);
           o += zRow;
         }
         if (has1) {
-          const e = f32x4.add(e0, e1), f = f32x4.add(o0, o1);
-          v128.store(o, e);
-          v128.store(o + zXi, f32x4.add(e, f));
-          v128.store(o + 2 * zXi, f32x4.sub(e, f));
-          v128.store(o + 3 * zXi, f);
+          zRowStore(f32x4.add(e0, e1), f32x4.add(o0, o1), o, zXi);
           o += zRow;
         }
         if (has2) {
-          const e = f32x4.sub(e0, e1), f = f32x4.sub(o0, o1);
-          v128.store(o, e);
-          v128.store(o + zXi, f32x4.add(e, f));
-          v128.store(o + 2 * zXi, f32x4.sub(e, f));
-          v128.store(o + 3 * zXi, f);
+          zRowStore(f32x4.sub(e0, e1), f32x4.sub(o0, o1), o, zXi);
           o += zRow;
         }
-        if (has3) {
-          v128.store(o, e1);
-          v128.store(o + zXi, f32x4.add(e1, o1));
-          v128.store(o + 2 * zXi, f32x4.sub(e1, o1));
-          v128.store(o + 3 * zXi, o1);
-        }
+        if (has3) zRowStore(e1, o1, o, zXi);
         zp += RM << 4;
       }
     }

@@ -349,31 +349,27 @@ function padRows(x: usize, N: i32, H: i32, W: i32, padH: i32, padW: i32, P: usiz
   const s11 = f32x4.sub(f32x4.sub(m5, m9), v128.load(p, 1664));
   const s12 = f32x4.sub(f32x4.sub(m6, m10), v128.load(p, 1792));
   const s13 = f32x4.sub(f32x4.sub(m7, m11), v128.load(p, 1920));
-  // times A: column 0 = columns 0 + 1 + 2, column 1 = columns 1 - 2 - 3
-  if (w0) {
-    const y0 = f32x4.add(f32x4.add(s00, s01), s02);
-    const y1 = f32x4.sub(f32x4.sub(s01, s02), s03);
-    let lo = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
-    let hi = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
-    if (accumulate) {
-      lo = f32x4.add(v128.load(d0), lo);
-      hi = f32x4.add(v128.load(d0, 16), hi);
-    }
-    v128.store(d0, lo);
-    v128.store(d0, hi, 16);
+  if (w0) outputRow(s00, s01, s02, s03, d0, accumulate);
+  if (w1) outputRow(s10, s11, s12, s13, d1, accumulate);
+}
+
+/**
+ * One output row of 4 tiles from its row of A^T S (columns c0..c3, a v128 of 4 tiles each): times A
+ * (column 0 = c0 + c1 + c2, column 1 = c1 - c2 - c3), interleaved so that tile t's two outputs are
+ * floats 2t, 2t+1 of the 8 stored at d (added to what is there when accumulate).
+ */
+// @ts-ignore: decorator
+@inline function outputRow(c0: v128, c1: v128, c2: v128, c3: v128, d: usize, accumulate: i32): void {
+  const y0 = f32x4.add(f32x4.add(c0, c1), c2);
+  const y1 = f32x4.sub(f32x4.sub(c1, c2), c3);
+  let lo = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+  let hi = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+  if (accumulate) {
+    lo = f32x4.add(v128.load(d), lo);
+    hi = f32x4.add(v128.load(d, 16), hi);
   }
-  if (w1) {
-    const y0 = f32x4.add(f32x4.add(s10, s11), s12);
-    const y1 = f32x4.sub(f32x4.sub(s11, s12), s13);
-    let lo = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
-    let hi = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
-    if (accumulate) {
-      lo = f32x4.add(v128.load(d1), lo);
-      hi = f32x4.add(v128.load(d1, 16), hi);
-    }
-    v128.store(d1, lo);
-    v128.store(d1, hi, 16);
-  }
+  v128.store(d, lo);
+  v128.store(d, hi, 16);
 }
 
 /** Stores (or adds, when accumulate) the first nr floats of the row at t to d. */
