@@ -219,6 +219,54 @@ describe("fused conv kernels", () => {
     );
   });
 
+  it("conv2dBackward gives the two separate kernels' bits, and with threads runs a 3x3 stride-1 weight gradient beside the input gradient", () => {
+    fc.assert(
+      fc.property(caseArb, fc.boolean(), ({ g, batch, cout, seed }, dxZero) => {
+        const { image, K, L } = sizes(g);
+        const x = values(batch * image, seed);
+        const w = values(cout * K, seed + 1);
+        const dy = values(batch * cout * L, seed + 2);
+        const dx0 = dxZero ? new Float32Array(batch * image) : values(batch * image, seed + 4);
+        const dW0 = values(cout * K, seed + 5);
+        for (const b of [one, two]) {
+          const dxA = dx0.slice();
+          const dWA = dW0.slice();
+          b.conv2dBackwardData({ geometry: g, batch, cout, dy, weight: w, dx: dxA, dxZero });
+          b.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW: dWA });
+          const dxB = dx0.slice();
+          const dWB = dW0.slice();
+          b.conv2dBackward({ geometry: g, batch, cout, dy, x, weight: w, dx: dxB, dW: dWB, dxZero });
+          expect(sameBits(dxB, dxA)).toBe(true);
+          expect(sameBits(dWB, dWA)).toBe(true);
+        }
+      }),
+      { numRuns: 100 },
+    );
+    // a SimpleUNet-sized layer: one split (the weight gradient on the worker), the same bits as 1 thread
+    const g: ConvGeometry = { channels: 16, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 32, outW: 32 };
+    const { image, K, L } = sizes(g);
+    const batch = 4;
+    const cout = 16;
+    const x = values(batch * image, 1);
+    const w = values(cout * K, 2);
+    const dy = values(batch * cout * L, 3);
+    const run = (b: WasmBackend) => {
+      const dx = new Float32Array(batch * image);
+      const dW = values(cout * K, 4);
+      b.conv2dBackward({ geometry: g, batch, cout, dy, x, weight: w, dx, dW, dxZero: true });
+      return { dx, dW };
+    };
+    const before = two.stats().parallelGemms;
+    const r2 = run(two);
+    expect(two.stats().parallelGemms).toBe(before + 1);
+    const r1 = run(one);
+    expect(sameBits(r2.dx, r1.dx)).toBe(true);
+    expect(sameBits(r2.dW, r1.dW)).toBe(true);
+    expect(() => one.conv2dBackward({ geometry: g, batch, cout, dy, x, weight: w, dx: new Float32Array(5), dW: new Float32Array(cout * K) })).toThrow(
+      /conv2dBackward: dx has 5 elements/,
+    );
+  });
+
   it("refuses short arrays and float64 with an ArgumentError naming the kernel", () => {
     const g: ConvGeometry = { channels: 2, height: 4, width: 4, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 4, outW: 4 };
     const ok = { geometry: g, batch: 2, cout: 3, x: new Float32Array(64), weight: new Float32Array(54), bias: null, out: new Float32Array(96) };

@@ -2,6 +2,7 @@ import {
   ArgumentError,
   checkGemmArgs,
   type ConvGeometry,
+  type Conv2dBackwardArgs,
   type Conv2dBackwardDataArgs,
   type Conv2dBackwardWeightArgs,
   type Conv2dBatchArgs,
@@ -89,6 +90,12 @@ export interface WasmBackend extends KernelBackend {
   conv2dBackwardData(args: Conv2dBackwardDataArgs): void;
   /** Fused im2col + GEMM weight gradient over a batch (accumulates into `dW`). */
   conv2dBackwardWeight(args: Conv2dBackwardWeightArgs): void;
+  /**
+   * Both gradients of one convolution (see {@link Conv2dBackwardArgs}). With threads, a 3x3
+   * stride-1 convolution runs its weight gradient on a worker while the calling thread computes
+   * the input gradient; otherwise (and always with the same bits) the two kernels one after the other.
+   */
+  conv2dBackward(args: Conv2dBackwardArgs): void;
   /** ReLU forward in wasm, bit-identical to the TypeScript loop (see {@link ReluForwardArgs}). */
   reluForward(args: ReluForwardArgs): void;
   /** ReLU backward in wasm, bit-identical to the TypeScript loop (see {@link ReluBackwardArgs}). */
@@ -357,6 +364,7 @@ class WasmKernels implements WasmBackend {
     this.conv2dForward = this.conv2dForward.bind(this);
     this.conv2dBackwardData = this.conv2dBackwardData.bind(this);
     this.conv2dBackwardWeight = this.conv2dBackwardWeight.bind(this);
+    this.conv2dBackward = this.conv2dBackward.bind(this);
     this.reluForward = this.reluForward.bind(this);
     this.reluBackward = this.reluBackward.bind(this);
     this.batchNormStatistics = this.batchNormStatistics.bind(this);
@@ -647,7 +655,7 @@ class WasmKernels implements WasmBackend {
    */
   private directConv(
     d: DirectConv, batch: number, xPtr: number, wpk: number, outPtr: number, accumulate: boolean, scratch: number, scratchBytes: number,
-    winograd: boolean,
+    winograd: boolean, threads: number,
   ): void {
     const conv = winograd ? this.k.convWinograd : this.k.convDirect;
     const ldx = d.N * d.H * d.W * 4;
@@ -658,7 +666,7 @@ class WasmKernels implements WasmBackend {
       b0, b1, oy0, oy1, acc, scratch + t * scratchBytes,
     ];
     const flops = 2 * batch * d.M * d.N * d.kh * d.kw * d.outH * d.outW;
-    const T = this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads;
+    const T = this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : threads;
     if (T === 1) {
       conv(...args(0, batch, 0, d.outH, 0));
       return;
@@ -713,11 +721,12 @@ class WasmKernels implements WasmBackend {
    * Copies `batch` images and the weights in, packs the weights (`transposeFlip` for an input
    * gradient), initialises the output (`init`: bias planes, the current `out` to accumulate into, or
    * nothing), runs {@link directConv} (by Winograd where {@link usesWinograd}) and copies the output
-   * back.
+   * back. Its operands start at `base` (default: the operand area's start) and it runs on up to
+   * `threads` threads (default: all).
    */
   private directConvCall(
     d: DirectConv, batch: number, x: Float32Array, weight: Float32Array, transposeFlip: boolean,
-    out: Float32Array, init: Float32Array | "accumulate" | null,
+    out: Float32Array, init: Float32Array | "accumulate" | null, base = this.opBase, threads = this.threads,
   ): void {
     const K = d.N * d.kh * d.kw;
     const image = d.N * d.H * d.W;
@@ -728,12 +737,12 @@ class WasmKernels implements WasmBackend {
       winograd ? this.k.winogradScratchBytes(d.N, d.H, d.W, d.padH, d.padW) : this.k.directScratchBytes(d.N, d.H, d.W, d.padH, d.padW, d.kh, d.kw),
       64,
     );
-    const wpk = this.opBase;
+    const wpk = base;
     const wRaw = wpk + wBytes;
     const xPtr = wRaw + align(d.M * K * 4, 64);
     const outPtr = xPtr + align(batch * image * 4, 64);
     const scratch = outPtr + align(batch * outImage * 4, 64);
-    this.reserve(scratch + this.threads * scratchBytes - this.opBase);
+    this.reserve(scratch + threads * scratchBytes - this.opBase);
     const f = this.f32;
     f.set(weight.subarray(0, d.M * K), wRaw >> 2);
     if (winograd) this.k.packWinogradWeights(wRaw, d.M, d.N, transposeFlip ? 1 : 0, wpk);
@@ -751,7 +760,7 @@ class WasmKernels implements WasmBackend {
       }
     }
     this.gemms += batch;
-    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes, winograd);
+    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes, winograd, threads);
     out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * outImage), 0);
   }
 
@@ -982,6 +991,41 @@ class WasmKernels implements WasmBackend {
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + cout * K), 0);
   }
 
+  conv2dBackward(args: Conv2dBackwardArgs): void {
+    const { batch, cout, dy, x, weight, dx, dW } = args;
+    const g = args.geometry;
+    const dataArgs: Conv2dBackwardDataArgs = { geometry: g, batch, cout, dy, weight, dx, dxZero: args.dxZero };
+    const weightArgs: Conv2dBackwardWeightArgs = { geometry: g, batch, cout, dy, x, dW };
+    const K0 = g.channels * g.kernelH * g.kernelW;
+    const L0 = g.outH * g.outW;
+    this.convSizes("conv2dBackward", args, [
+      ["dy", dy, batch * cout * L0],
+      ["x", x, batch * g.channels * g.height * g.width],
+      ["weight", weight, cout * K0],
+      ["dx", dx, batch * g.channels * g.height * g.width],
+      ["dW", dW, cout * K0],
+    ]);
+    // the input gradient's direct/Winograd path needs a non-negative padding of dy
+    const padH = g.dilationH * (g.kernelH - 1) - g.padH;
+    const padW = g.dilationW * (g.kernelW - 1) - g.padW;
+    const concurrent =
+      this.threads > 1 && !this.workersLost && this.winograd && usesWinogradWeightGrad(g) && padH >= 0 && padW >= 0 &&
+      batch > 0 && L0 > 0 && 2 * batch * cout * K0 * L0 >= MIN_PARALLEL_FLOPS;
+    if (!concurrent) {
+      this.conv2dBackwardData(dataArgs);
+      this.conv2dBackwardWeight(weightArgs);
+      return;
+    }
+    const d: DirectConv = {
+      N: cout, H: g.outH, W: g.outW, padH, padW, kh: g.kernelH, kw: g.kernelW,
+      dh: g.dilationH, dw: g.dilationW, M: g.channels, outH: g.height, outW: g.width,
+    };
+    // the weight gradient on worker 1, the input gradient on this thread alone, past its operands
+    this.winogradWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array, (base) =>
+      this.directConvCall(d, batch, dy as Float32Array, weight as Float32Array, true, dx as Float32Array, args.dxZero === true ? null : "accumulate", base, 1),
+    );
+  }
+
   /**
    * The weight gradient of a 3x3, stride-1, dilation-1 convolution by Winograd F(2x2, 3x3) (see the
    * kernels' conv-winograd-wgrad.ts): the images and dy are copied into zero-bordered tile-aligned
@@ -989,7 +1033,10 @@ class WasmKernels implements WasmBackend {
    * its positions' accumulators, so the split never changes a sum), and the calling thread reduces
    * them into dW (accumulating).
    */
-  private winogradWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): void {
+  private winogradWeightGrad(
+    g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array,
+    alongside?: (base: number) => void,
+  ): void {
     const N = g.channels;
     const M = cout;
     const K = N * 9;
@@ -1002,7 +1049,7 @@ class WasmKernels implements WasmBackend {
     const Hd = 2 * TH;
     const Wd = 2 * TW4;
     const flops = 2 * batch * M * K * L;
-    const parts = Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
+    const parts = alongside ? 1 : Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
     const rowsPer = Math.ceil(4 / parts);
     // groups of 4 tiles per chunk: the thread's Z and V panels of a chunk take about WINOGRAD_PANEL_BYTES
     const Mp = this.k.winogradWgradRowsM(M);
@@ -1030,15 +1077,26 @@ class WasmKernels implements WasmBackend {
     this.gemms += batch;
     const args = (t: number) => [xq, dq, N, M, batch, TH, TW4, Math.min(4, t * rowsPer), Math.min(4, (t + 1) * rowsPer), Gc, acc, scratch + t * scratchBytes];
     const seq = ++this.seq;
-    let used = 0;
-    for (let w = 1; w < parts; w++) {
-      if (w * rowsPer >= 4) break;
-      this.post(w, seq, CMD_WINOGRAD_WEIGHT_GRAD, args(w));
-      used = w;
+    if (alongside) {
+      // all of it on worker 1, while the calling thread runs `alongside` past this call's operands
+      this.post(1, seq, CMD_WINOGRAD_WEIGHT_GRAD, args(0));
+      this.parallelGemms++;
+      try {
+        alongside(align(scratch + scratchBytes, 64));
+      } finally {
+        this.waitWorkers(seq, 1);
+      }
+    } else {
+      let used = 0;
+      for (let w = 1; w < parts; w++) {
+        if (w * rowsPer >= 4) break;
+        this.post(w, seq, CMD_WINOGRAD_WEIGHT_GRAD, args(w));
+        used = w;
+      }
+      if (used > 0) this.parallelGemms++;
+      this.k.winogradWeightGrad(...args(0));
+      this.waitWorkers(seq, used);
     }
-    if (used > 0) this.parallelGemms++;
-    this.k.winogradWeightGrad(...args(0));
-    this.waitWorkers(seq, used);
     this.k.winogradWeightGradFinish(acc, M, N, dwPtr);
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + M * K), 0);
   }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { ArgumentError, Rng, ShapeError, Tensor, randn } from "@unetkit/tensor";
 import { assertLayerGradcheck } from "@unetkit/testing";
 import { expectMatches, layerFixture, tensorOf } from "../test/fixture-helpers.js";
-import { Conv2D, conv2dBackwardBias, conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
+import { Conv2D, conv2dBackward, conv2dBackwardBias, conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
 
 /** Direct 7-loop convolution in float64, the definition conv2dForward must agree with. */
 function naiveConv(
@@ -158,6 +158,49 @@ describe("conv2dBackwardWeight", () => {
       expect(bias.data[c]).toBeCloseTo(s, 5);
       expect(db.data[c]).toBeCloseTo(s + 2, 5);
     }
+  });
+});
+
+describe("conv2dBackward", () => {
+  const sameBits = (a: Tensor, b: Tensor) => a.size === b.size && a.data.every((v, i) => Object.is(v, b.data[i]));
+
+  it("gives conv2dBackwardData's dx and conv2dBackwardWeight's dW and bias gradient, bit for bit", () => {
+    fc.assert(
+      fc.property(geometryArb, (c) => {
+        const rng = new Rng(c.seed);
+        const options = { stride: [c.sh, c.sw] as [number, number], padding: [c.ph, c.pw] as [number, number], dilation: [c.dh, c.dw] as [number, number] };
+        const x = randn([c.n, c.cin, c.h, c.w], rng);
+        const w = randn([c.cout, c.cin, c.kh, c.kw], rng);
+        const y = conv2dForward(x, w, null, options);
+        const dy = randn(y.shape, rng);
+        const dW0 = randn(w.shape, rng);
+        const db0 = randn([c.cout], rng);
+        const dx = conv2dBackwardData(dy, w, x.shape, options);
+        const dW = conv2dBackwardWeight(dy, x, w.shape, { ...options, accumulateInto: dW0.clone(), biasGradInto: c.bias ? db0.clone() : undefined });
+        const dWInto = dW0.clone();
+        const dbInto = db0.clone();
+        const both = conv2dBackward(dy, x, w, { ...options, weightGradInto: dWInto, biasGradInto: c.bias ? dbInto : undefined });
+        expect(sameBits(both.dx, dx)).toBe(true);
+        expect(both.dW).toBe(dWInto);
+        expect(sameBits(both.dW, dW)).toBe(true);
+        if (c.bias) expect(sameBits(dbInto, conv2dBackwardBias(dy, db0.clone()))).toBe(true);
+        else expect(sameBits(dbInto, db0)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("returns a new dW without weightGradInto, and checks its arguments like the two functions", () => {
+    const rng = new Rng(5);
+    const x = randn([2, 3, 6, 6], rng);
+    const w = randn([4, 3, 3, 3], rng);
+    const dy = randn([2, 4, 6, 6], rng);
+    const { dx, dW } = conv2dBackward(dy, x, w, { padding: 1 });
+    expect(dx.shape).toEqual([2, 3, 6, 6]);
+    expect(sameBits(dW, conv2dBackwardWeight(dy, x, w.shape, { padding: 1 }))).toBe(true);
+    expect(() => conv2dBackward(dy, randn([2, 2, 6, 6], rng), w, { padding: 1 })).toThrow(ShapeError);
+    expect(() => conv2dBackward(dy, "x" as unknown as Tensor, w)).toThrow(/Conv2D/);
+    expect(() => conv2dBackward(dy, x, w, { padding: 1, weightGradInto: new Tensor("float32", [4, 3, 3, 2]) })).toThrow(/weightGradInto must have the weight shape/);
   });
 });
 

@@ -196,6 +196,27 @@ function checkShape4(op: string, what: string, shape: Shape): void {
   }
 }
 
+/** Checks the arguments of {@link conv2dBackwardData} and makes (or takes) its `dx`. */
+function dataGradSetup(dy: Tensor, weight: Tensor, inputShape: Shape, options: Conv2dDataGradOptions) {
+  const op = options.op ?? "Conv2D";
+  checkRank(op, "output gradient", dy, 4);
+  checkWeight(op, weight);
+  checkSameDType(op, "weight", weight, dy.dtype, "the output gradient");
+  checkShape4(op, "inputShape", inputShape);
+  checkInputChannels(op, inputShape, weight.shape);
+  const g = geometryFor(op, inputShape, weight.shape, options);
+  const cout = weight.shape[0];
+  checkGradOutput(op, dy, inputShape, cout, g);
+  const into = options.accumulateInto;
+  if (into !== undefined) {
+    if (!(into instanceof Tensor) || into.shape.length !== 4 || into.shape.some((d, i) => d !== inputShape[i])) {
+      throw new ShapeError(op, `accumulateInto must have the input shape ${formatShape(inputShape)}`);
+    }
+    checkSameDType(op, "accumulateInto", into, dy.dtype, "the output gradient");
+  }
+  return { g, cout, n: inputShape[0], dx: into ?? new Tensor(dy.dtype, inputShape), into };
+}
+
 /**
  * The gradient of {@link conv2dForward} with respect to its input (the transposed convolution of
  * `dy`): per image `dcols = W^T @ dy[n]`, then col2im scatter-adds `dcols` into `dx[n]`.
@@ -214,26 +235,9 @@ function checkShape4(op: string, what: string, shape: Shape): void {
  * ```
  */
 export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape, options: Conv2dDataGradOptions = {}): Tensor {
-  const op = options.op ?? "Conv2D";
-  checkRank(op, "output gradient", dy, 4);
-  checkWeight(op, weight);
-  checkSameDType(op, "weight", weight, dy.dtype, "the output gradient");
-  checkShape4(op, "inputShape", inputShape);
-  checkInputChannels(op, inputShape, weight.shape);
-  const g = geometryFor(op, inputShape, weight.shape, options);
-  const cout = weight.shape[0];
-  checkGradOutput(op, dy, inputShape, cout, g);
-  const n = inputShape[0];
+  const { g, cout, n, dx, into } = dataGradSetup(dy, weight, inputShape, options);
   const K = g.channels * g.kernelH * g.kernelW;
   const L = g.outH * g.outW;
-  const into = options.accumulateInto;
-  if (into !== undefined) {
-    if (!(into instanceof Tensor) || into.shape.length !== 4 || into.shape.some((d, i) => d !== inputShape[i])) {
-      throw new ShapeError(op, `accumulateInto must have the input shape ${formatShape(inputShape)}`);
-    }
-    checkSameDType(op, "accumulateInto", into, dy.dtype, "the output gradient");
-  }
-  const dx = into ?? new Tensor(dy.dtype, inputShape);
   const kernels = backendFor(dy.dtype);
   if (kernels.conv2dBackwardData && n > 0) {
     kernels.conv2dBackwardData({ geometry: g, batch: n, cout, dy: dy.data, weight: weight.data, dx: dx.data, dxZero: into === undefined });
@@ -272,6 +276,43 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape
 }
 
 /**
+ * Checks the arguments of {@link conv2dBackwardWeight} and makes (or takes) its `dW`; `intoName`
+ * names `options.accumulateInto` in errors (conv2dBackward calls it `weightGradInto`).
+ */
+function weightGradSetup(dy: Tensor, x: Tensor, weightShape: Shape, options: Conv2dWeightGradOptions, intoName = "accumulateInto") {
+  const op = options.op ?? "Conv2D";
+  checkRank(op, "output gradient", dy, 4);
+  checkRank(op, "input", x, 4);
+  checkSameDType(op, "output gradient", dy, x.dtype);
+  checkShape4(op, "weightShape", weightShape);
+  if (weightShape.some((d) => d < 1)) {
+    throw new ShapeError(op, `weight sizes must be positive (weight ${formatShape(weightShape)})`);
+  }
+  checkInputChannels(op, x.shape, weightShape);
+  const g = geometryFor(op, x.shape, weightShape, options);
+  const cout = weightShape[0];
+  checkGradOutput(op, dy, x.shape, cout, g);
+  let dW: Tensor;
+  if (options.accumulateInto !== undefined) {
+    dW = options.accumulateInto;
+    if (!(dW instanceof Tensor) || dW.shape.length !== 4 || dW.shape.some((d, i) => d !== weightShape[i])) {
+      throw new ShapeError(op, `${intoName} must have the weight shape ${formatShape(weightShape)}`);
+    }
+    checkSameDType(op, intoName, dW, x.dtype);
+  } else {
+    dW = new Tensor(x.dtype, weightShape);
+  }
+  const db = options.biasGradInto;
+  if (db !== undefined) {
+    if (!(db instanceof Tensor) || db.rank !== 1 || db.shape[0] !== cout) {
+      throw new ShapeError(op, `biasGradInto must have shape [${cout}] (weight ${formatShape(weightShape)})`);
+    }
+    checkSameDType(op, "biasGradInto", db, x.dtype);
+  }
+  return { g, cout, dW, db };
+}
+
+/**
  * The gradient of {@link conv2dForward} with respect to its weight (and optionally its bias): per
  * image `dW += dy[n] @ cols[n]^T`, a GEMM with `beta = 1` accumulating over the batch.
  *
@@ -293,35 +334,7 @@ export function conv2dBackwardWeight(
   weightShape: Shape,
   options: Conv2dWeightGradOptions = {},
 ): Tensor {
-  const op = options.op ?? "Conv2D";
-  checkRank(op, "output gradient", dy, 4);
-  checkRank(op, "input", x, 4);
-  checkSameDType(op, "output gradient", dy, x.dtype);
-  checkShape4(op, "weightShape", weightShape);
-  if (weightShape.some((d) => d < 1)) {
-    throw new ShapeError(op, `weight sizes must be positive (weight ${formatShape(weightShape)})`);
-  }
-  checkInputChannels(op, x.shape, weightShape);
-  const g = geometryFor(op, x.shape, weightShape, options);
-  const cout = weightShape[0];
-  checkGradOutput(op, dy, x.shape, cout, g);
-  let dW: Tensor;
-  if (options.accumulateInto !== undefined) {
-    dW = options.accumulateInto;
-    if (!(dW instanceof Tensor) || dW.shape.length !== 4 || dW.shape.some((d, i) => d !== weightShape[i])) {
-      throw new ShapeError(op, `accumulateInto must have the weight shape ${formatShape(weightShape)}`);
-    }
-    checkSameDType(op, "accumulateInto", dW, x.dtype);
-  } else {
-    dW = new Tensor(x.dtype, weightShape);
-  }
-  const db = options.biasGradInto;
-  if (db !== undefined) {
-    if (!(db instanceof Tensor) || db.rank !== 1 || db.shape[0] !== cout) {
-      throw new ShapeError(op, `biasGradInto must have shape [${cout}] (weight ${formatShape(weightShape)})`);
-    }
-    checkSameDType(op, "biasGradInto", db, x.dtype);
-  }
+  const { g, cout, dW, db } = weightGradSetup(dy, x, weightShape, options);
   const n = x.shape[0];
   const K = g.channels * g.kernelH * g.kernelW;
   const L = g.outH * g.outW;
@@ -361,6 +374,46 @@ export function conv2dBackwardWeight(
   }
   if (db !== undefined) conv2dBackwardBias(dy, db);
   return dW;
+}
+
+/** Options of {@link conv2dBackward}: the window options plus where the parameter gradients go. */
+export interface Conv2dBackwardOptions extends Conv2dOptions {
+  /** Add the weight gradient into this `[Cout, Cin, kh, kw]` tensor (else a new one). */
+  weightGradInto?: Tensor;
+  /** Also add the bias gradient into this `[Cout]` tensor. */
+  biasGradInto?: Tensor;
+}
+
+/**
+ * Both gradients of {@link conv2dForward} in one call: the input gradient as
+ * {@link conv2dBackwardData} computes it (a new `dx`), and the weight (and bias) gradients as
+ * {@link conv2dBackwardWeight} does, added into `options.weightGradInto` / `biasGradInto`. A
+ * backend with a `conv2dBackward` kernel gets both at once and may compute them concurrently
+ * (the wasm backend with threads does); the results are the two functions' bit for bit.
+ *
+ * Shapes: `dy` `[N, Cout, outH, outW]`, `x` `[N, Cin, H, W]`, `weight` `[Cout, Cin, kh, kw]`;
+ * returns `{ dx, dW }` (`dx` shaped as `x`, `dW` as `weight`).
+ *
+ * @example
+ * ```ts
+ * const { dx } = conv2dBackward(dy, x, w, { padding: 1, weightGradInto: p.grad, biasGradInto: b.grad });
+ * ```
+ */
+export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dBackwardOptions = {}): { dx: Tensor; dW: Tensor } {
+  const { weightGradInto, biasGradInto, ...window } = options;
+  checkRank(window.op ?? "Conv2D", "input", x, 4);
+  const { g, cout, n, dx } = dataGradSetup(dy, weight, x.shape, window);
+  const { dW, db } = weightGradSetup(dy, x, weight.shape, { ...window, accumulateInto: weightGradInto, biasGradInto }, "weightGradInto");
+  const kernels = backendFor(dy.dtype);
+  if (kernels.conv2dBackward && n > 0) {
+    kernels.conv2dBackward({ geometry: g, batch: n, cout, dy: dy.data, x: x.data, weight: weight.data, dx: dx.data, dW: dW.data, dxZero: true });
+    if (db !== undefined) conv2dBackwardBias(dy, db);
+  } else {
+    // the reference path: the two functions, into the checked (fresh, all-zero) dx and dW
+    conv2dBackwardData(dy, weight, x.shape, { ...window, accumulateInto: dx });
+    conv2dBackwardWeight(dy, x, weight.shape, { ...window, accumulateInto: dW, biasGradInto: db });
+  }
+  return { dx, dW };
 }
 
 /**
@@ -507,12 +560,10 @@ export class Conv2D extends Layer {
   backward(dy: Tensor): Tensor {
     const x = this.takeSaved<Tensor>();
     const options = this.windowOptions();
-    const dx = conv2dBackwardData(dy, this.weight.value, x.shape, options);
-    conv2dBackwardWeight(dy, x, this.weight.value.shape, {
+    return conv2dBackward(dy, x, this.weight.value, {
       ...options,
-      accumulateInto: this.weight.grad,
+      weightGradInto: this.weight.grad,
       biasGradInto: this.bias ? this.bias.grad : undefined,
-    });
-    return dx;
+    }).dx;
   }
 }

@@ -105,6 +105,21 @@ export interface Conv2dBackwardWeightArgs extends Conv2dBatchArgs {
   dW: TypedArray;
 }
 
+/**
+ * Both gradients of one convolution in one call: `dx` as {@link Conv2dBackwardDataArgs} (added to,
+ * or stored when `dxZero`) and `dW` as {@link Conv2dBackwardWeightArgs} (added to). The results are
+ * the two separate kernels' bit for bit; a backend with threads may compute them concurrently.
+ */
+export interface Conv2dBackwardArgs extends Conv2dBatchArgs {
+  dy: TypedArray;
+  x: TypedArray;
+  weight: TypedArray;
+  dx: TypedArray;
+  dW: TypedArray;
+  /** As {@link Conv2dBackwardDataArgs.dxZero}. */
+  dxZero?: boolean;
+}
+
 /** `y[i] = x[i] > 0 ? x[i] : 0` for every element (NaN, -0 and +0 give +0), as `torch.relu`. */
 export interface ReluForwardArgs {
   x: TypedArray;
@@ -304,6 +319,8 @@ export interface KernelBackend {
   conv2dBackwardData?(args: Conv2dBackwardDataArgs): void;
   /** Fused im2col + GEMM weight gradient over a batch, see {@link Conv2dBackwardWeightArgs}. */
   conv2dBackwardWeight?(args: Conv2dBackwardWeightArgs): void;
+  /** Both gradients of one convolution at once, see {@link Conv2dBackwardArgs}. */
+  conv2dBackward?(args: Conv2dBackwardArgs): void;
   /** ReLU forward, see {@link ReluForwardArgs}. */
   reluForward?(args: ReluForwardArgs): void;
   /** ReLU backward, see {@link ReluBackwardArgs}. */

@@ -21,6 +21,7 @@ export type {
   Im2colArgs,
   Conv2dBatchArgs,
   Conv2dForwardArgs,
+  Conv2dBackwardArgs,
   Conv2dBackwardDataArgs,
   Conv2dBackwardWeightArgs,
   ReluForwardArgs,
