@@ -32,8 +32,8 @@ const median = (xs: number[]) => {
 
 /**
  * Times every convolution kernel call inside the benchmark's SimpleUNet training step on `backend`
- * (a Proxy around it times `conv2dForward`, `conv2dBackwardData`, `conv2dBackwardWeight`; every other
- * kernel runs untouched): `warmup` untimed steps, then `steps` timed ones. Per kernel and layer shape:
+ * (a Proxy around it times `conv2dForward`, `conv2dBackwardData`, `conv2dBackwardWeight` and hides
+ * `conv2dBackward`, so that the two gradients are timed one by one; every other kernel runs untouched): `warmup` untimed steps, then `steps` timed ones. Per kernel and layer shape:
  * median ms per step and GFLOP/s. The backend must have the fused conv kernels.
  *
  * @example
@@ -52,6 +52,9 @@ export function profileConvKernels(
   let stepCalls = new Map<string, number>();
   const wrapped = new Proxy(backend, {
     get(target, prop, receiver) {
+      // without the combined backward kernel the layers call the two gradient kernels one by one,
+      // so each is timed on its own (the concurrent weight + input gradient is not in this table)
+      if (prop === "conv2dBackward") return undefined;
       const value = Reflect.get(target, prop, receiver);
       if (!(CONV_KERNELS as readonly (string | symbol)[]).includes(prop) || typeof value !== "function") return value;
       const kernel = prop as ConvKernel;
