@@ -647,7 +647,8 @@ class WasmKernels implements WasmBackend {
    * included) takes the next work item from a shared counter until none is left, so a thread that
    * runs slower simply does fewer: whole images first, then the last `threads` images in
    * {@link TAIL_BANDS} row bands each, so that no thread waits long for the others' last image. With
-   * fewer images than threads, each image's output rows are split evenly.
+   * fewer images than threads, each image's output rows are split evenly. `table`: room for the
+   * work items (3 int32 per item, up to batch * TAIL_BANDS items), which every thread reads.
    * `accumulate`: add to `out` instead of overwriting it. `winograd`: run convWinograd (weights
    * packed by packWinogradWeights) instead of convDirect; its row split gives each thread an even
    * number of rows, so that no 2x2 tile row is shared. Bit-identical for any split or thread count
@@ -655,7 +656,7 @@ class WasmKernels implements WasmBackend {
    */
   private directConv(
     d: DirectConv, batch: number, xPtr: number, wpk: number, outPtr: number, accumulate: boolean, scratch: number, scratchBytes: number,
-    winograd: boolean, threads: number,
+    winograd: boolean, threads: number, table: number,
   ): void {
     const conv = winograd ? this.k.convWinograd : this.k.convDirect;
     const ldx = d.N * d.H * d.W * 4;
@@ -677,12 +678,21 @@ class WasmKernels implements WasmBackend {
     const units = Math.ceil(d.outH / unit);
     const parts = byImages ? T : Math.min(T, units);
     const per = Math.ceil(units / parts) * unit; // rows per thread when splitting rows
-    // shared counter (byImages): the first `whole` work items are whole images, the last T images go
-    // in `bands` row bands each, so that the threads finish within a band of each other
-    const whole = batch - T;
-    const bands = Math.min(TAIL_BANDS, units);
-    const bandRows = Math.ceil(units / bands) * unit;
     const ctl = this.i32;
+    // shared counter (byImages): work items (image, first row, end row) in a table at `table`: whole
+    // images first, then the last T images in row bands, so that the threads finish within a band of
+    // each other
+    const items: number[] = [];
+    if (byImages) {
+      const bands = Math.min(TAIL_BANDS, units);
+      const bandRows = Math.ceil(units / bands) * unit;
+      for (let b = 0; b < batch; b++) {
+        if (b < batch - T) items.push(b, 0, d.outH);
+        else for (let y0 = 0; y0 < d.outH; y0 += bandRows) items.push(b, y0, Math.min(d.outH, y0 + bandRows));
+      }
+      ctl.set(items, table >> 2);
+    }
+    const count = items.length / 3;
     const counter = this.slotIndex(0); // slot 0 belongs to the calling thread: its first word is free
     if (byImages) Atomics.store(ctl, counter, 0);
     const seq = ++this.seq;
@@ -690,25 +700,18 @@ class WasmKernels implements WasmBackend {
     for (let w = 1; w < parts; w++) {
       if (!byImages && w * per >= d.outH) break;
       const a = byImages ? args(0, batch, 0, d.outH, w) : args(0, batch, w * per, Math.min(d.outH, (w + 1) * per), w);
-      // words 4..26: convDirect's arguments; 27: the work counter; 28: the kernel; 29..31: whole images, bands, band rows
-      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT, whole, bands, bandRows]);
+      // words 4..26: convDirect's arguments; 27: the work counter; 28: the kernel; 29, 30: the item table, its length
+      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT, table >> 2, count]);
       used = w;
     }
     if (used > 0) this.parallelGemms++;
     if (byImages) {
-      // the same walk over the work items as the workers' (worker-source.ts, command 7)
       const a = args(0, 1, 0, d.outH, 0);
-      const items = whole + (batch - whole) * bands;
-      for (let u = Atomics.add(ctl, counter, 1); u < items; u = Atomics.add(ctl, counter, 1)) {
-        const k = u - whole;
-        const b = k < 0 ? u : whole + Math.floor(k / bands);
-        const y0 = k < 0 ? 0 : (k % bands) * bandRows;
-        const y1 = k < 0 ? d.outH : Math.min(d.outH, y0 + bandRows);
-        if (y0 >= y1) continue;
-        a[17] = b;
-        a[18] = b + 1;
-        a[19] = y0;
-        a[20] = y1;
+      for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
+        a[17] = items[3 * u];
+        a[18] = items[3 * u] + 1;
+        a[19] = items[3 * u + 1];
+        a[20] = items[3 * u + 2];
         conv(...a);
       }
     } else {
@@ -742,7 +745,8 @@ class WasmKernels implements WasmBackend {
     const xPtr = wRaw + align(d.M * K * 4, 64);
     const outPtr = xPtr + align(batch * image * 4, 64);
     const scratch = outPtr + align(batch * outImage * 4, 64);
-    this.reserve(scratch + threads * scratchBytes - this.opBase);
+    const table = scratch + threads * scratchBytes; // directConv's work items: 3 int32 each
+    this.reserve(table + batch * TAIL_BANDS * 12 - this.opBase);
     const f = this.f32;
     f.set(weight.subarray(0, d.M * K), wRaw >> 2);
     if (winograd) this.k.packWinogradWeights(wRaw, d.M, d.N, transposeFlip ? 1 : 0, wpk);
@@ -760,7 +764,7 @@ class WasmKernels implements WasmBackend {
       }
     }
     this.gemms += batch;
-    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes, winograd, threads);
+    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes, winograd, threads, table);
     out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * outImage), 0);
   }
 

@@ -10,9 +10,9 @@
  * kernels' convDirect (convWinograd takes the same ones) and slot[28] the kernel (0 convDirect,
  * 1 convWinograd); for 6 (its weight gradient): slot[4..19] those of convDirectWeightGradT; for 7 (direct convolution,
  * work items taken one at a time): slot[4..26] and slot[28] as for 5 (the image range is the whole batch),
- * slot[27] the index (int32 words) of the shared work counter, taken with Atomics.add, and slot[29..31]
- * whole, bands, bandRows: items below whole are whole images, the others are row bands
- * (bands per image, bandRows rows each) of the last images. For 8 (Winograd weight gradient):
+ * slot[27] the index (int32 words) of the shared work counter, taken with Atomics.add, slot[29] the
+ * index of the work-item table (image, first output row, end row: 3 int32 per item, written by the
+ * calling thread) and slot[30] its item count. For 8 (Winograd weight gradient):
  * slot[4..15] the arguments of the kernels' winogradWeightGrad. Addresses are bytes, sizes elements.
  */
 export const WORKER_SOURCE = `
@@ -39,19 +39,13 @@ for (;;) {
     } else if (cmd === 7) {
       const a = Array.from(ctl.subarray(slot + 4, slot + 27));
       const conv = ctl[slot + 28] === 1 ? convWinograd : convDirect;
-      const counter = ctl[slot + 27], n = a[18], outH = a[15];
-      const whole = ctl[slot + 29], bands = ctl[slot + 30], bandRows = ctl[slot + 31];
-      const items = whole + (n - whole) * bands;
-      for (let u = Atomics.add(ctl, counter, 1); u < items; u = Atomics.add(ctl, counter, 1)) {
-        const k = u - whole;
-        const b = k < 0 ? u : whole + Math.floor(k / bands);
-        const y0 = k < 0 ? 0 : (k % bands) * bandRows;
-        const y1 = k < 0 ? outH : Math.min(outH, y0 + bandRows);
-        if (y0 >= y1) continue;
-        a[17] = b;
-        a[18] = b + 1;
-        a[19] = y0;
-        a[20] = y1;
+      const counter = ctl[slot + 27], table = ctl[slot + 29], count = ctl[slot + 30];
+      const items = new Int32Array(memory.buffer, table << 2, 3 * count);
+      for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
+        a[17] = items[3 * u];
+        a[18] = items[3 * u] + 1;
+        a[19] = items[3 * u + 1];
+        a[20] = items[3 * u + 2];
         conv(...a);
       }
     } else if (cmd === 6) {
