@@ -3,6 +3,7 @@
 // Conv2D does), against a naive loop with the bounds check in the inner loop.
 // Run: pnpm --filter @unetkit/im2col bench
 import { Rng, allocate, getBackend, type ConvGeometry, type DType, type TypedArray } from "@unetkit/tensor";
+import { formatRow, medianCpuMs } from "@unetkit/testing";
 import { col2imAccumulateImage, convGeometry, im2colImage } from "../src/index.js";
 
 const BATCH = 8;
@@ -32,39 +33,15 @@ function naiveIm2col(g: ConvGeometry, image: TypedArray, imageOffset: number, co
           }
 }
 
-/** CPU milliseconds used by this process so far (user + system): robust to other load on the machine. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/**
- * Median CPU milliseconds of `fn` over repeats filling about `budgetMs` of CPU time, after a
- * warm-up. CPU time rather than wall time, so a busy machine does not inflate the figures.
- */
-function time(fn: () => void, budgetMs = 400): number {
-  for (let i = 0; i < 3; i++) fn();
-  const samples: number[] = [];
-  const start = cpuMs();
-  while (samples.length < 5 || (cpuMs() - start < budgetMs && samples.length < 200)) {
-    const t0 = cpuMs();
-    fn();
-    samples.push(cpuMs() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
-
-function row(cells: (string | number)[], widths: number[]): string {
-  return cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
-}
+/** Median CPU ms per call of `fn` (see medianCpuMs of @unetkit/testing). */
+const time = (fn: () => void, budgetMs = 400) => medianCpuMs(fn, { budgetMs, warmupCalls: 3, maxSamples: 200 });
 
 const widths = [7, 4, 8, 14, 12, 10, 12, 10, 11];
 console.log(
   `im2col / col2im, batch ${BATCH}, kernel 3, padding ${process.env.PADDING ?? 1}, backend ${getBackend().name}, node ${process.version}; median CPU ms per batch`,
 );
 console.log(
-  row(["dtype", "C", "HxW", "cols/image", "im2col ms", "GB/s", "col2im ms", "GB/s", "naive ms"], widths),
+  formatRow(["dtype", "C", "HxW", "cols/image", "im2col ms", "GB/s", "col2im ms", "GB/s", "naive ms"], widths),
 );
 // PADDING=0 gives the original paper's unpadded 3x3 convolutions (output 2 pixels smaller).
 const padding = Number(process.env.PADDING ?? 1);
@@ -96,7 +73,7 @@ for (const dtype of ["float32", "float64"] as DType[]) {
     // Bytes of the column matrices written (im2col) or read (col2im) per batch.
     const bytes = BATCH * rows * L * x.BYTES_PER_ELEMENT;
     console.log(
-      row(
+      formatRow(
         [
           dtype,
           C,

@@ -3,6 +3,7 @@
 // Run: pnpm --filter @unetkit/layers bench   (UNETKIT_BACKEND=wasm for the wasm kernel backend,
 // installed the way the test suites do it, by path, so layers needs no dependency on it)
 import { Rng, getBackend, randn } from "@unetkit/tensor";
+import { formatRow, medianCpuMs } from "@unetkit/testing";
 import { Conv2D, conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from "../src/index.js";
 
 if (process.env.UNETKIT_BACKEND) await import("../../../tools/vitest-backend-setup.ts");
@@ -18,33 +19,12 @@ const SHAPES: [number, number, number][] = [
   [64, 64, 16],
 ];
 
-/** CPU milliseconds used by this process so far (user + system): robust to other load on the machine. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/** Median CPU milliseconds of `fn` over repeats filling about `budgetMs` of CPU time, after a warm-up. */
-function time(fn: () => void, budgetMs = 1500): number {
-  for (let i = 0; i < 2; i++) fn();
-  const samples: number[] = [];
-  const start = cpuMs();
-  while (samples.length < 5 || (cpuMs() - start < budgetMs && samples.length < 100)) {
-    const t0 = cpuMs();
-    fn();
-    samples.push(cpuMs() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
-
-function row(cells: (string | number)[], widths: number[]): string {
-  return cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
-}
+/** Median CPU ms per call of `fn` (see medianCpuMs of @unetkit/testing). */
+const time = (fn: () => void, budgetMs = 1500) => medianCpuMs(fn, { budgetMs, warmupCalls: 2 });
 
 const widths = [16, 10, 10, 10, 10, 10, 9];
 console.log(`Conv2D float32, batch ${BATCH}, kernel 3, padding 1; backend "${getBackend().name}"; median CPU ms per call`);
-console.log(row(["shape", "forward", "bwd data", "bwd weight", "backward", "layer f+b", "GFLOP/s"], widths));
+console.log(formatRow(["shape", "forward", "bwd data", "bwd weight", "backward", "layer f+b", "GFLOP/s"], widths));
 for (const [cin, cout, size] of SHAPES) {
   const rng = new Rng(0);
   const x = randn([BATCH, cin, size, size], rng);
@@ -63,7 +43,7 @@ for (const [cin, cout, size] of SHAPES) {
   // 2 flops per multiply-add; forward, backward-data and backward-weight each do N*Cout*Cin*9*H*W.
   const flops = 3 * 2 * BATCH * cout * cin * 9 * size * size;
   console.log(
-    row(
+    formatRow(
       [
         `${cin}->${cout} @${size}x${size}`,
         fwd.toFixed(2),

@@ -2,6 +2,7 @@
 // on a UNet-sized parameter set, float32. Median CPU time per call.
 // Run: npx tsx --conditions=@unetkit/source bench/losses.bench.ts
 import { Rng, randn } from "@unetkit/tensor";
+import { medianCpuMs } from "@unetkit/testing";
 import {
   Adam,
   AdamW,
@@ -15,23 +16,8 @@ import {
   type Optimizer,
 } from "../src/index.js";
 
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-function time(fn: () => void, budgetMs = 1000): number {
-  for (let i = 0; i < 2; i++) fn();
-  const samples: number[] = [];
-  const start = cpuMs();
-  while (samples.length < 5 || (cpuMs() - start < budgetMs && samples.length < 100)) {
-    const t0 = cpuMs();
-    fn();
-    samples.push(cpuMs() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
+/** Median CPU ms per call of `fn` (see medianCpuMs of @unetkit/testing). */
+const time = (fn: () => void, budgetMs = 1000) => medianCpuMs(fn, { budgetMs, warmupCalls: 2 });
 
 const rng = new Rng(0);
 const [N, C, H, W] = [8, 3, 64, 64];

@@ -21,3 +21,4 @@ export {
 export { loadFixture, type Fixture } from "./load-fixture.js";
 export { unravelIndex } from "./unravel-index.js";
 export { normRelativeError } from "./norm-relative-error.js";
+export { cpuMs, formatRow, medianCpuMs, type MedianCpuMsOptions } from "./median-cpu-ms.js";

@@ -8,6 +8,7 @@
 // which adds up to ~0.7 ms per call here. For A/B comparisons keep it out with
 // GLIBC_TUNABLES=glibc.malloc.trim_threshold=536870912:glibc.malloc.mmap_threshold=33554432
 import { Rng, getBackend, randn } from "@unetkit/tensor";
+import { formatRow, medianCpuMs } from "@unetkit/testing";
 import {
   TransposedConv2D,
   transposedConv2dBackwardData,
@@ -28,37 +29,12 @@ const SHAPES: [number, number, number, number, number, number][] = [
   [32, 16, 32, 4, 2, 1],
 ];
 
-/** CPU milliseconds used by this process so far (user + system): robust to other load on the machine. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/**
- * Median CPU milliseconds of `fn` over repeats filling about `budgetMs` of CPU time, after a warm-up
- * of at least 5 calls and 300 ms (long enough for the engine to finish optimising the JS and wasm).
- */
-function time(fn: () => void, budgetMs = 1500): number {
-  const warm = cpuMs();
-  for (let i = 0; i < 5 || cpuMs() - warm < 300; i++) fn();
-  const samples: number[] = [];
-  const start = cpuMs();
-  while (samples.length < 5 || (cpuMs() - start < budgetMs && samples.length < 100)) {
-    const t0 = cpuMs();
-    fn();
-    samples.push(cpuMs() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
-
-function row(cells: (string | number)[], widths: number[]): string {
-  return cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
-}
+/** Median CPU ms per call of `fn` (see medianCpuMs of @unetkit/testing). */
+const time = (fn: () => void, budgetMs = 1500) => medianCpuMs(fn, { budgetMs, warmupCalls: 5, warmupMs: 300 });
 
 const widths = [22, 10, 10, 10, 10, 10, 9];
 console.log(`TransposedConv2D float32, batch ${BATCH}; backend "${getBackend().name}"; median CPU ms per call`);
-console.log(row(["shape", "forward", "bwd data", "bwd weight", "backward", "layer f+b", "GFLOP/s"], widths));
+console.log(formatRow(["shape", "forward", "bwd data", "bwd weight", "backward", "layer f+b", "GFLOP/s"], widths));
 for (const [cin, cout, size, k, stride, padding] of SHAPES) {
   const rng = new Rng(0);
   const x = randn([BATCH, cin, size, size], rng);
@@ -80,7 +56,7 @@ for (const [cin, cout, size, k, stride, padding] of SHAPES) {
   // 2 flops per multiply-add; forward, backward-data and backward-weight each do N*Cin*Cout*k*k*H*W.
   const flops = 3 * 2 * BATCH * cin * cout * k * k * size * size;
   console.log(
-    row(
+    formatRow(
       [
         `${cin}->${cout} k${k} s${stride} p${padding} @${size}`,
         fwd.toFixed(2),
