@@ -341,4 +341,13 @@ export interface KernelBackend {
   upsampleNearest2xBackward?(args: UpsampleNearest2xBackwardArgs): void;
   /** Softmax cross-entropy value (returned: the sum over positions) and gradient, see {@link SoftmaxCrossEntropyArgs}. */
   softmaxCrossEntropy?(args: SoftmaxCrossEntropyArgs): number;
+  /**
+   * Memory for an {@link Arena}'s chunks: `length` float32 elements that this backend's kernels read
+   * and write where they are, without copying them (the wasm backend hands out views of its
+   * WebAssembly memory). The contents are unspecified (the arena zero-fills what it hands out).
+   * Returns `null` when there is no room; the arena then uses an ordinary `Float32Array`.
+   */
+  allocateBlock?(length: number): Float32Array | null;
+  /** Gives back a block from {@link KernelBackend.allocateBlock}; nothing may use it afterwards. */
+  freeBlock?(block: Float32Array): void;
 }

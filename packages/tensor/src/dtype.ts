@@ -1,3 +1,4 @@
+import { activeArena } from "./arena.js";
 import { ArgumentError } from "./errors.js";
 
 /** Element types a {@link Tensor} can hold. */
@@ -7,7 +8,8 @@ export type DType = "float32" | "float64";
 export type TypedArray = Float32Array | Float64Array;
 
 /**
- * Allocates a zero-filled typed array of the given dtype and length.
+ * Allocates a zero-filled typed array of the given dtype and length. Inside {@link withArena}, a
+ * float32 array is a view into the arena's memory (valid until its next reset).
  *
  * @example
  * ```ts
@@ -15,7 +17,10 @@ export type TypedArray = Float32Array | Float64Array;
  * ```
  */
 export function allocate(dtype: DType, length: number): TypedArray {
-  if (dtype === "float32") return new Float32Array(length);
+  if (dtype === "float32") {
+    const arena = activeArena();
+    return arena === null ? new Float32Array(length) : arena.allocateFloat32(length);
+  }
   if (dtype === "float64") return new Float64Array(length);
   throw new ArgumentError("allocate", `unknown dtype ${String(dtype)} (expected float32 or float64)`);
 }

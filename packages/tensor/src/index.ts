@@ -12,6 +12,7 @@ export {
   type Shape,
 } from "./shape.js";
 export { Tensor, checkRank } from "./tensor.js";
+export { Arena, withArena, activeArena } from "./arena.js";
 export { zeros, ones, full, zerosLike, fromArray, randn, rand, arange } from "./creation.js";
 export { Rng, manualSeed, globalRng, type RngState } from "./rng.js";
 export type {
