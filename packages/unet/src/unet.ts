@@ -1,11 +1,14 @@
 import { Conv2D, Module } from "@unetkit/layers";
 import {
+  Arena,
   ArgumentError,
   Rng,
   ShapeError,
   checkDType,
   checkPositiveInt,
   formatShape,
+  getBackend,
+  withArena,
   type DType,
   type Tensor,
 } from "@unetkit/tensor";
@@ -38,7 +41,18 @@ export interface UNetOptions extends Partial<UNetConfig> {
   seed?: number;
   /** Or an explicit generator (wins over `seed`). */
   rng?: Rng;
+  /**
+   * Keep the float32 intermediates of a forward and backward pass in an {@link Arena} that the next
+   * forward reuses (default true): the same memory every step, in the backend's own memory when it
+   * offers blocks (the wasm backend's kernels then work on them in place). The logits and the input
+   * gradient are returned as ordinary tensors (copies), so nothing the caller holds is ever reused.
+   * `false` allocates every intermediate anew. The results are the same bits either way.
+   */
+  arena?: boolean;
 }
+
+/** Gives a collected model's arena chunks back to the backend they came from. */
+const arenas = new FinalizationRegistry<Arena>((arena) => arena.dispose());
 
 /** Spatial sizes through the network for one input size, or the reason it does not fit. */
 export interface SizePlan {
@@ -85,9 +99,17 @@ export class UNet extends Module {
   private readonly decoders: DecoderBlock[] = [];
   readonly bottleneck: DoubleConv;
   readonly outConv: Conv2D;
+  /** Whether passes run in {@link UNet.arenaFor}'s arena (the `arena` option). */
+  readonly usesArena: boolean;
+  private arena: Arena | null = null;
+  /** The arena of the latest forward (null: it ran without one), which its backward appends to. */
+  private passArena: Arena | null = null;
 
   constructor(options: UNetOptions = {}) {
     super();
+    if (options.arena !== undefined && typeof options.arena !== "boolean") {
+      throw new ArgumentError("UNet", `arena must be a boolean (got ${String(options.arena)})`);
+    }
     const config: UNetConfig = {
       inChannels: options.inChannels ?? 1,
       numClasses: options.numClasses ?? 3,
@@ -121,6 +143,7 @@ export class UNet extends Module {
       attention: Boolean(config.attention),
       dtype: config.dtype,
     });
+    this.usesArena = (options.arena ?? true) && this.config.dtype === "float32";
     const rng = options.rng ?? new Rng(options.seed ?? 0);
     const { depth, batchNorm, padding, dtype } = this.config;
     const ch = this.levelChannels();
@@ -224,35 +247,73 @@ export class UNet extends Module {
     return out;
   }
 
-  /** Logits `[N, numClasses, H', W']` for images `[N, inChannels, H, W]`. */
+  /**
+   * Logits `[N, numClasses, H', W']` for images `[N, inChannels, H, W]`. With the arena (the
+   * default), the intermediates of the previous pass are dead from here on: the layers' caches are
+   * rebuilt, and the logits come back as a copy the caller owns.
+   */
   forward(x: Tensor): Tensor {
     this.checkInput(x.shape);
-    const skips: Tensor[] = [];
-    let h = x;
-    for (const enc of this.encoders) {
-      const { pooled, skip } = enc.forward(h);
-      skips.push(skip);
-      h = pooled;
-    }
-    h = this.bottleneck.forward(h);
-    for (let i = this.decoders.length - 1; i >= 0; i--) {
-      h = this.decoders[i].forward(h, this.config.skip ? skips[i] : null);
-    }
-    return this.outConv.forward(h);
+    const arena = this.usesArena ? this.arenaFor() : null;
+    arena?.reset();
+    this.passArena = arena;
+    const logits = withArena(arena, () => {
+      const skips: Tensor[] = [];
+      let h = x;
+      for (const enc of this.encoders) {
+        const { pooled, skip } = enc.forward(h);
+        skips.push(skip);
+        h = pooled;
+      }
+      h = this.bottleneck.forward(h);
+      for (let i = this.decoders.length - 1; i >= 0; i--) {
+        h = this.decoders[i].forward(h, this.config.skip ? skips[i] : null);
+      }
+      return this.outConv.forward(h);
+    });
+    return arena === null ? logits : logits.clone();
   }
 
-  /** Backward from dL/dlogits: accumulates every parameter's gradient, returns dL/dx. */
+  /**
+   * Backward from dL/dlogits: accumulates every parameter's gradient, returns dL/dx (a tensor the
+   * caller owns). Its intermediates go to the arena of the forward it follows.
+   */
   backward(dLogits: Tensor): Tensor {
-    let d = this.outConv.backward(dLogits);
-    const dSkips: (Tensor | null)[] = new Array(this.encoders.length).fill(null);
-    for (let i = 0; i < this.decoders.length; i++) {
-      const g = this.decoders[i].backward(d);
-      d = g.dx;
-      dSkips[i] = g.dskip;
+    const arena = this.passArena;
+    const dx = withArena(arena, () => {
+      let d = this.outConv.backward(dLogits);
+      const dSkips: (Tensor | null)[] = new Array(this.encoders.length).fill(null);
+      for (let i = 0; i < this.decoders.length; i++) {
+        const g = this.decoders[i].backward(d);
+        d = g.dx;
+        dSkips[i] = g.dskip;
+      }
+      d = this.bottleneck.backward(d);
+      for (let i = this.encoders.length - 1; i >= 0; i--) d = this.encoders[i].backward(d, dSkips[i]);
+      return d;
+    });
+    return arena === null ? dx : dx.clone();
+  }
+
+  /** Floats this model's arena reserves (0 before the first pass, or without the arena): the memory a pass needs, reused every pass. */
+  get arenaFloats(): number {
+    return this.arena?.reservedFloats ?? 0;
+  }
+
+  /**
+   * The arena passes run in: this model's, taking its chunks from the active backend (a new one,
+   * and the old one's chunks given back, when the backend changed since the last pass).
+   */
+  private arenaFor(): Arena {
+    const backend = getBackend();
+    if (this.arena !== null && this.arena.backend === backend) return this.arena;
+    if (this.arena !== null) {
+      arenas.unregister(this.arena);
+      this.arena.dispose();
     }
-    d = this.bottleneck.backward(d);
-    for (let i = this.encoders.length - 1; i >= 0; i--) d = this.encoders[i].backward(d, dSkips[i]);
-    return d;
+    this.arena = new Arena(backend);
+    arenas.register(this, this.arena, this.arena);
+    return this.arena;
   }
 
   /**
