@@ -4,7 +4,8 @@
  *
  *   THREADS=1 FMA=1 STEPS=20 npx tsx --conditions=@unetkit/source src/profile-step.ts
  *
- * WINOGRAD=0 runs the 3x3 convolutions with the direct kernels only (`winograd: false`).
+ * WINOGRAD=0 runs the 3x3 convolutions with the direct kernels only (`winograd: false`); ARENA=0
+ * allocates every intermediate anew (`arena: false`).
  *
  * Run it under `node --cpu-prof --import tsx --conditions=@unetkit/source` for a CPU profile.
  */
@@ -22,7 +23,7 @@ const { batch, size, inChannels, numClasses, baseChannels, lr, momentum } = PROB
 const data = makeBenchData();
 const x = new Tensor("float32", [batch, inChannels, size, size], data.images.slice());
 const y = makeLabels(data.labels, [batch, size, size]);
-const model = new SimpleUNet({ inChannels, numClasses, baseChannels, depth: PROBLEM.depth, seed: 0 }).train();
+const model = new SimpleUNet({ inChannels, numClasses, baseChannels, depth: PROBLEM.depth, seed: 0, arena: process.env.ARENA !== "0" }).train();
 const opt = new SGD(model.parameters(), { lr, momentum });
 const times: number[] = [];
 for (let i = 0; i < Number(process.env.STEPS ?? 20); i++) {

@@ -38,11 +38,12 @@ interface ElementwiseExports {
 
 /**
  * What the elementwise kernels use of a wasm backend: the kernels module's exports and its operand
- * area, the scratch memory from byte address `base` that every kernel call may overwrite.
+ * area, the scratch memory from byte address `base` that every kernel call may overwrite. Operands
+ * that already lie in the backend's memory ({@link OperandArea.resident}) are used where they are.
  *
  * @example
  * ```ts
- * reluForwardWasm({ exports, base, reserve: (bytes) => memoryViewWithRoom(bytes) }, { x, y });
+ * reluForwardWasm({ exports, base, reserve: (bytes) => memoryViewWithRoom(bytes), resident: () => -1 }, { x, y });
  * ```
  */
 export interface OperandArea {
@@ -52,6 +53,14 @@ export interface OperandArea {
   readonly base: number;
   /** Makes `bytes` bytes from `base` available (growing the memory) and returns the current float32 view of the whole memory. */
   reserve(bytes: number): Float32Array;
+  /** The byte address of an array that lies in the backend's memory (a block), else -1. */
+  resident(a: TypedArray): number;
+}
+
+/** The byte addresses of arrays that all lie in the backend's memory, or null when one does not. */
+function residents(area: OperandArea, arrays: TypedArray[]): number[] | null {
+  const at = arrays.map((a) => area.resident(a));
+  return at.every((p) => p >= 0) ? at : null;
 }
 
 /**
@@ -123,9 +132,14 @@ export function reluForwardWasm(area: OperandArea, args: ReluForwardArgs): void 
   const { x, y } = args;
   checkF32(op, { x, y }, x.length);
   const n = x.length;
+  const k = kernels(area);
+  const at = residents(area, [x, y]);
+  if (at !== null) {
+    k.reluForward(at[0], at[1], n);
+    return;
+  }
   const ptr = area.base;
   const f = area.reserve(Math.min(n, CHUNK) * 4);
-  const k = kernels(area);
   for (let i = 0; i < n; i += CHUNK) {
     const len = Math.min(CHUNK, n - i);
     f.set(x.subarray(i, i + len), ptr >> 2);
@@ -148,11 +162,16 @@ export function reluBackwardWasm(area: OperandArea, args: ReluBackwardArgs): voi
   const { dy, y, dx } = args;
   checkF32(op, { dy, y, dx }, dy.length);
   const n = dy.length;
+  const k = kernels(area);
+  const at = residents(area, [dy, y, dx]);
+  if (at !== null) {
+    k.reluBackward(at[0], at[1], at[2], n);
+    return;
+  }
   const chunk = Math.min(n, CHUNK);
   const dyPtr = area.base;
   const yPtr = dyPtr + align(chunk * 4, 64);
   const f = area.reserve(yPtr + chunk * 4 - area.base);
-  const k = kernels(area);
   for (let i = 0; i < n; i += CHUNK) {
     const len = Math.min(CHUNK, n - i);
     f.set(dy.subarray(i, i + len), dyPtr >> 2);
@@ -212,7 +231,12 @@ export function batchNormStatisticsWasm(area: OperandArea, args: BatchNormStatis
   const acc = new Float64Array(f.buffer, accPtr, 4 * channels);
   acc.fill(0);
   const k = kernels(area);
+  const xAt = area.resident(x);
   eachChunk(size, plane, (e0, len) => {
+    if (xAt >= 0) {
+      k.batchNormSums(xAt + e0 * 4, e0, len, channels, plane, shiftPtr, accPtr);
+      return;
+    }
     f.set(x.subarray(e0, e0 + len), xPtr >> 2);
     k.batchNormSums(xPtr, e0, len, channels, plane, shiftPtr, accPtr);
   });
@@ -253,7 +277,12 @@ export function batchNormNormalizeWasm(area: OperandArea, args: BatchNormNormali
   }
   const k = kernels(area);
   const xi = xPtr >> 2;
+  const at = residents(area, [x, y]);
   eachChunk(size, plane, (e0, len) => {
+    if (at !== null) {
+      k.batchNormNormalize(at[0] + e0 * 4, at[1] + e0 * 4, e0, len, channels, plane, paramsPtr);
+      return;
+    }
     f.set(x.subarray(e0, e0 + len), xi);
     k.batchNormNormalize(xPtr, xPtr, e0, len, channels, plane, paramsPtr);
     y.set(f.subarray(xi, xi + len), e0);
@@ -298,7 +327,12 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   acc.fill(0);
   const dyi = dyPtr >> 2;
   const xi = xPtr >> 2;
+  const at = residents(area, [dy, x, dx]);
   eachChunk(size, plane, (e0, len) => {
+    if (at !== null) {
+      k.batchNormBackwardSums(at[0] + e0 * 4, at[1] + e0 * 4, e0, len, channels, plane, meanPtr, accPtr);
+      return;
+    }
     f.set(dy.subarray(e0, e0 + len), dyi);
     f.set(x.subarray(e0, e0 + len), xi);
     k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr);
@@ -318,6 +352,10 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
     params[4 * ch + 3] = -kc * (sDy / count);
   }
   eachChunk(size, plane, (e0, len) => {
+    if (at !== null) {
+      k.batchNormBackwardApply(at[0] + e0 * 4, at[1] + e0 * 4, at[2] + e0 * 4, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0);
+      return;
+    }
     f.set(dy.subarray(e0, e0 + len), dyi);
     if (batchStats) f.set(x.subarray(e0, e0 + len), xi);
     k.batchNormBackwardApply(dyPtr, xPtr, dyPtr, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0);
@@ -347,6 +385,15 @@ export function maxPool2x2Wasm(area: OperandArea, args: MaxPool2x2Args): void {
   checkF32(op, { y }, planes * outPlane);
   checkI32(op, "indices", indices, planes * outPlane);
   if (planes * outPlane === 0) return;
+  const at = residents(area, [x, y]);
+  if (at !== null) {
+    // the indices (an Int32Array of the caller's) go through the operand area
+    const iPtr = area.base;
+    const f = area.reserve(planes * outPlane * 4);
+    kernels(area).maxPool2x2(at[0], at[1], iPtr, planes, H, W, outH, outW);
+    indices.set(new Int32Array(f.buffer, iPtr, planes * outPlane));
+    return;
+  }
   const pc = planesPerChunk(inPlane);
   const xPtr = area.base;
   const yPtr = xPtr + align(pc * inPlane * 4, 64);
@@ -380,6 +427,14 @@ export function maxPoolBackwardWasm(area: OperandArea, args: MaxPoolBackwardArgs
   checkF32(op, { dx }, planes * inPlane);
   checkI32(op, "indices", indices, planes * outPlane);
   if (planes * inPlane === 0) return;
+  const at = residents(area, [dy, dx]);
+  if (at !== null) {
+    const iPtr = area.base;
+    const f = area.reserve(planes * outPlane * 4);
+    new Int32Array(f.buffer, iPtr, planes * outPlane).set(indices);
+    kernels(area).maxPoolBackward(at[0], iPtr, at[1], planes, inPlane, outPlane);
+    return;
+  }
   const pc = planesPerChunk(inPlane + outPlane);
   const dyPtr = area.base;
   const iPtr = dyPtr + align(pc * outPlane * 4, 64);
@@ -413,6 +468,11 @@ export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2x
   checkF32(op, { x }, planes * inPlane);
   checkF32(op, { y }, 4 * planes * inPlane);
   if (planes * inPlane === 0) return;
+  const at = residents(area, [x, y]);
+  if (at !== null) {
+    kernels(area).upsampleNearest2x(at[0], at[1], planes, H, W);
+    return;
+  }
   const pc = planesPerChunk(4 * inPlane);
   const xPtr = area.base;
   const yPtr = xPtr + align(pc * inPlane * 4, 64);
@@ -443,6 +503,11 @@ export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleN
   checkF32(op, { dy }, 4 * planes * inPlane);
   checkF32(op, { dx }, planes * inPlane);
   if (planes * inPlane === 0) return;
+  const at = residents(area, [dy, dx]);
+  if (at !== null) {
+    kernels(area).upsampleNearest2xBackward(at[0], at[1], planes, H, W);
+    return;
+  }
   const pc = planesPerChunk(4 * inPlane);
   const dyPtr = area.base;
   const dxPtr = dyPtr + align(4 * pc * inPlane * 4, 64);

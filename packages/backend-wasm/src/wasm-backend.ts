@@ -116,7 +116,17 @@ export interface WasmBackend extends KernelBackend {
   upsampleNearest2xBackward(args: UpsampleNearest2xBackwardArgs): void;
   /** Softmax cross-entropy in wasm, the TypeScript loop's f64 math with AssemblyScript's exp/log (last-bit differences). */
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): number;
-  /** Bytes of WebAssembly memory currently reserved (grows to the largest GEMM seen). */
+  /**
+   * `length` floats of the shared WebAssembly memory as a Float32Array (see
+   * {@link KernelBackend.allocateBlock}): every kernel of this backend reads and writes tensors
+   * inside blocks where they are, without copying them in and out. `null` when the memory is not
+   * shared (a browser page that is not cross-origin isolated, or a single-threaded `module` given),
+   * when it is full, or once disposed. Blocks start on 64-byte boundaries.
+   */
+  allocateBlock(length: number): Float32Array | null;
+  /** Gives a block of {@link WasmBackend.allocateBlock} back for reuse. Throws for anything else; a no-op once disposed. */
+  freeBlock(block: Float32Array): void;
+  /** Bytes of WebAssembly memory currently reserved (grows to the largest GEMM seen, and with blocks). */
   memoryBytes(): number;
   /** Counters since creation: GEMM calls, and those split across more than one thread. */
   stats(): { gemms: number; parallelGemms: number };
@@ -198,6 +208,11 @@ const CMD_WINOGRAD_WEIGHT_GRAD = 8;
  * overhead low, and the bands let the threads finish within about a quarter image of each other.
  */
 const TAIL_BANDS = 4;
+/**
+ * Bytes the operand area (where operands that are not in blocks are copied) may take once blocks
+ * exist: blocks start this far above it. Untouched pages cost address space only.
+ */
+const OPERAND_WINDOW = 512 * 1024 * 1024;
 /** Int32 words per worker control slot. */
 const SLOT_WORDS = 32;
 /** Below this many flops (2mnk) a GEMM stays on the calling thread: waking workers costs more. */
@@ -281,7 +296,10 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
       "fma: true needs WebAssembly relaxed SIMD, which this engine lacks (Node 20: call enableRelaxedSimd() at startup)",
     );
   }
-  if (threads === 1) {
+  // one thread runs on a shared memory too where there is one (so that tensors can live in it: a
+  // shared memory never detaches its views when it grows), unless a single-threaded module is given
+  const sharedOk = isNode() ? typeof SharedArrayBuffer === "function" : webThreadsAvailable();
+  if (threads === 1 && (options.module !== undefined || !sharedOk)) {
     const module = await loadKernelsModule(fma ? "relaxed" : "single", options.module);
     const instance = await WebAssembly.instantiate(module, {});
     const kernels = instance.exports as unknown as Kernels;
@@ -292,6 +310,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
   const backend = new WasmKernels(kernels, memory, threads, fma, [], winograd);
+  if (threads === 1) return backend;
   if (!isNode()) {
     await startWebWorkers(backend, module, memory, threads);
     return backend;
@@ -347,6 +366,17 @@ class WasmKernels implements WasmBackend {
   private workersLost = false;
   private gemms = 0;
   private parallelGemms = 0;
+  /** Whether the memory is shared: only a shared memory keeps its views when it grows, so only it has blocks. */
+  private readonly sharedMemory: boolean;
+  /** First byte of the block region (-1 until the first block), and its end. */
+  private blockBase = -1;
+  private blockTop = 0;
+  /** Free ranges of the block region, by address, never adjacent (merged when freed). */
+  private freeRanges: { at: number; bytes: number }[] = [];
+  /** Live blocks: byte address -> bytes. */
+  private readonly liveBlocks = new Map<number, number>();
+  /** The SharedArrayBuffer objects block views were made over (one per memory size). */
+  private readonly blockBuffers = new Set<ArrayBufferLike>();
 
   constructor(
     private readonly k: Kernels,
@@ -375,12 +405,15 @@ class WasmKernels implements WasmBackend {
     this.upsampleNearest2x = this.upsampleNearest2x.bind(this);
     this.upsampleNearest2xBackward = this.upsampleNearest2xBackward.bind(this);
     this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
+    this.allocateBlock = this.allocateBlock.bind(this);
+    this.freeBlock = this.freeBlock.bind(this);
     this.ctlBase = align(k.heapBase(), 64);
     this.scratchBytes = align(k.gemmScratchBytes(), 64);
     this.scratchBase = this.ctlBase + threads * SLOT_WORDS * 4;
     this.opBase = align(this.scratchBase + threads * this.scratchBytes, 64);
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
+    this.sharedMemory = typeof SharedArrayBuffer === "function" && (memory.buffer as ArrayBufferLike) instanceof SharedArrayBuffer;
     this.reserve(0);
   }
 
@@ -407,9 +440,87 @@ class WasmKernels implements WasmBackend {
     return this.memory.buffer.byteLength;
   }
 
+  allocateBlock(length: number): Float32Array | null {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new ArgumentError("allocateBlock", `length must be a non-negative integer (got ${length})`);
+    }
+    if (this.disposed || !this.sharedMemory) return null;
+    const bytes = align(Math.max(1, length) * 4, 64);
+    if (this.blockBase < 0) {
+      this.blockBase = align(Math.max(this.memory.buffer.byteLength, this.opBase + OPERAND_WINDOW), PAGE);
+      this.blockTop = this.blockBase;
+    }
+    let at = -1;
+    const i = this.freeRanges.findIndex((r) => r.bytes >= bytes);
+    if (i >= 0) {
+      const r = this.freeRanges[i];
+      at = r.at;
+      if (r.bytes === bytes) this.freeRanges.splice(i, 1);
+      else this.freeRanges[i] = { at: r.at + bytes, bytes: r.bytes - bytes };
+    } else {
+      const end = this.blockTop + bytes;
+      const have = this.memory.buffer.byteLength;
+      if (end > have) {
+        try {
+          this.memory.grow(Math.ceil((end - have) / PAGE));
+        } catch {
+          return null;
+        }
+      }
+      at = this.blockTop;
+      this.blockTop = end;
+    }
+    this.liveBlocks.set(at, bytes);
+    const buffer = this.memory.buffer;
+    this.blockBuffers.add(buffer);
+    return new Float32Array(buffer, at, length);
+  }
+
+  freeBlock(block: Float32Array): void {
+    if (this.disposed) return;
+    const at = block?.byteOffset;
+    const bytes = this.liveBlocks.get(at);
+    if (!(block instanceof Float32Array) || !this.blockBuffers.has(block.buffer) || bytes === undefined) {
+      throw new ArgumentError("freeBlock", "not a live block of this backend's allocateBlock");
+    }
+    this.liveBlocks.delete(at);
+    const ranges = this.freeRanges;
+    let i = 0;
+    while (i < ranges.length && ranges[i].at < at) i++;
+    ranges.splice(i, 0, { at, bytes });
+    // merge with the next range, then with the previous one
+    if (i + 1 < ranges.length && at + bytes === ranges[i + 1].at) {
+      ranges[i].bytes += ranges[i + 1].bytes;
+      ranges.splice(i + 1, 1);
+    }
+    if (i > 0 && ranges[i - 1].at + ranges[i - 1].bytes === at) {
+      ranges[i - 1].bytes += ranges[i].bytes;
+      ranges.splice(i, 1);
+    }
+  }
+
+  /** The byte address of `a` when it lies in a block (kernels then use it where it is), else -1. */
+  private resident(a: TypedArray): number {
+    return this.blockBuffers.has(a.buffer) ? a.byteOffset : -1;
+  }
+
+  /** The byte address of `a`'s first `n` floats in memory: where it is when in a block, else copied to `ptr`. */
+  private place(a: Float32Array, n: number, ptr: number): number {
+    const at = this.resident(a);
+    if (at >= 0) return at;
+    this.f32.set(a.subarray(0, n), ptr >> 2);
+    return ptr;
+  }
+
   /** Grows the memory so `bytes` fit above the operand base, and re-derives the views (growth detaches them). */
   private reserve(bytes: number): void {
     const need = this.opBase + bytes;
+    if (this.blockBase >= 0 && need > this.blockBase) {
+      throw new ArgumentError(
+        "wasm backend",
+        `an operation needs ${bytes} bytes of operand memory, more than the ${this.blockBase - this.opBase} left below the tensors kept in WebAssembly memory`,
+      );
+    }
     const have = this.memory.buffer.byteLength;
     if (need > have) {
       const pages = Math.ceil((need - have) / PAGE);
@@ -751,21 +862,24 @@ class WasmKernels implements WasmBackend {
     f.set(weight.subarray(0, d.M * K), wRaw >> 2);
     if (winograd) this.k.packWinogradWeights(wRaw, d.M, d.N, transposeFlip ? 1 : 0, wpk);
     else this.k.packDirectWeights(wRaw, d.M, d.N, d.kh, d.kw, transposeFlip ? 1 : 0, wpk);
-    f.set(x.subarray(0, batch * image), xPtr >> 2);
+    const xAt = this.place(x, batch * image, xPtr);
+    // an output in a block is written where it is; otherwise in the operand area, then copied out
+    const outIn = this.resident(out);
+    const outAt = outIn >= 0 ? outIn : outPtr;
     if (init === "accumulate") {
-      f.set(out.subarray(0, batch * outImage), outPtr >> 2);
+      if (outIn < 0) f.set(out.subarray(0, batch * outImage), outPtr >> 2);
     } else if (init !== null) {
       const plane = d.outH * d.outW;
       for (let b = 0; b < batch; b++) {
         for (let m = 0; m < d.M; m++) {
-          const at = (outPtr >> 2) + (b * d.M + m) * plane;
+          const at = (outAt >> 2) + (b * d.M + m) * plane;
           f.fill(init[m], at, at + plane);
         }
       }
     }
     this.gemms += batch;
-    this.directConv(d, batch, xPtr, wpk, outPtr, init !== null, scratch, scratchBytes, winograd, threads, table);
-    out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * outImage), 0);
+    this.directConv(d, batch, xAt, wpk, outAt, init !== null, scratch, scratchBytes, winograd, threads, table);
+    if (outIn < 0) out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * outImage), 0);
   }
 
   /**
@@ -971,16 +1085,16 @@ class WasmKernels implements WasmBackend {
     this.reserve(work + parts * (accBytes + chunkBytes) - this.opBase);
     const f = this.f32;
     f.set(dW.subarray(0, cout * K), dwPtr >> 2);
-    f.set(dy.subarray(0, batch * cout * L), dyPtr >> 2);
-    f.set(x.subarray(0, batch * image), xPtr >> 2);
+    const dyAt = this.place(dy, batch * cout * L, dyPtr);
+    const xAt = this.place(x, batch * image, xPtr);
     f.fill(0, P >> 2, work >> 2);
-    this.k.padImages(xPtr, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, P, ldp);
+    this.k.padImages(xAt, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, P, ldp);
     this.k.directOffsets(N, Hp, Wp, g.kernelH, g.kernelW, g.dilationH, g.dilationW, offs);
     this.gemms += batch;
     const args = (t: number) => {
       const p0 = Math.min(K, t * per);
       const acc = work + t * (accBytes + chunkBytes);
-      return [P, ldp, offs, Wp, dyPtr, cout * L * 4, cout, g.outH, g.outW, batch, K, p0, Math.min(K, p0 + per), acc, acc + accBytes, dwPtr];
+      return [P, ldp, offs, Wp, dyAt, cout * L * 4, cout, g.outH, g.outW, batch, K, p0, Math.min(K, p0 + per), acc, acc + accBytes, dwPtr];
     };
     const seq = ++this.seq;
     let used = 0;
@@ -1068,16 +1182,16 @@ class WasmKernels implements WasmBackend {
     // dy is already tile-aligned when its rows are whole groups of 4 tiles and its height even
     const dyAligned = g.outW === Wd && g.outH === Hd;
     const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
-    const dq = dyAligned ? dyPtr : dqPad;
     const acc = dqPad + (dyAligned ? 0 : align(batch * M * Hd * Wd * 4, 64));
     const scratch = acc + accBytes;
     this.reserve(scratch + parts * scratchBytes - this.opBase);
     const f = this.f32;
     f.set(dW.subarray(0, M * K), dwPtr >> 2);
-    f.set(x.subarray(0, batch * image), xPtr >> 2);
-    f.set(dy.subarray(0, batch * M * L), dyPtr >> 2);
-    this.k.winogradPadPlanes(xPtr, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, xq);
-    if (!dyAligned) this.k.winogradPadPlanes(dyPtr, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq);
+    const xAt = this.place(x, batch * image, xPtr);
+    const dyAt = this.place(dy, batch * M * L, dyPtr);
+    const dq = dyAligned ? dyAt : dqPad;
+    this.k.winogradPadPlanes(xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, xq);
+    if (!dyAligned) this.k.winogradPadPlanes(dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq);
     this.gemms += batch;
     const args = (t: number) => [xq, dq, N, M, batch, TH, TW4, Math.min(4, t * rowsPer), Math.min(4, (t + 1) * rowsPer), Gc, acc, scratch + t * scratchBytes];
     const seq = ++this.seq;
@@ -1108,7 +1222,7 @@ class WasmKernels implements WasmBackend {
   /** The operand area as the elementwise kernels (elementwise-kernels.ts) use it; throws once disposed. */
   private operands(op: string): elementwise.OperandArea {
     this.live(op);
-    return { exports: this.k, base: this.opBase, reserve: (bytes) => (this.reserve(bytes), this.f32) };
+    return { exports: this.k, base: this.opBase, reserve: (bytes) => (this.reserve(bytes), this.f32), resident: (a) => this.resident(a) };
   }
 
   reluForward(args: ReluForwardArgs): void {

@@ -1,0 +1,219 @@
+import { ArgumentError, type ConvGeometry } from "@unetkit/tensor";
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { useBothBuilds } from "../test/both-builds.js";
+import { createWasmBackend, type WasmBackend } from "./wasm-backend.js";
+
+const builds = useBothBuilds();
+
+const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);
+const sameBits = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+
+/** Where a call's float32 operands live: ordinary arrays, or blocks of the backend's memory (all, or only some). */
+type Placement = "heap" | "blocks" | "inputs" | "outputs";
+
+/**
+ * Runs `call` with float32 operands made from `init` (name -> contents), placed per `placement`
+ * (`inputs`: only the names in `inputs` in blocks; `outputs`: only the others), and returns every
+ * operand's contents afterwards, as ordinary arrays.
+ */
+function run(
+  backend: WasmBackend, placement: Placement, init: Record<string, Float32Array>, inputs: string[],
+  call: (ops: Record<string, Float32Array>) => void,
+): Record<string, Float32Array> {
+  const ops: Record<string, Float32Array> = {};
+  const blocks: Float32Array[] = [];
+  for (const [name, v] of Object.entries(init)) {
+    const input = inputs.includes(name);
+    const inBlock = placement === "blocks" || (placement === "inputs" && input) || (placement === "outputs" && !input);
+    const b = inBlock ? backend.allocateBlock(v.length) : new Float32Array(v.length);
+    expect(b).not.toBe(null);
+    b!.set(v);
+    ops[name] = b!;
+    if (inBlock) blocks.push(b!);
+  }
+  call(ops);
+  const out = Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, v.slice()]));
+  for (const b of blocks) backend.freeBlock(b);
+  return out;
+}
+
+/** Checks that every placement gives the heap's bits for every operand, and that inputs are left as they were. */
+function expectSameEverywhere(
+  backend: WasmBackend, init: Record<string, Float32Array>, inputs: string[], call: (ops: Record<string, Float32Array>) => void,
+): void {
+  const heap = run(backend, "heap", init, inputs, call);
+  for (const name of inputs) expect(sameBits(heap[name], init[name]), `${name} is an input`).toBe(true);
+  for (const placement of ["blocks", "inputs", "outputs"] as const) {
+    const got = run(backend, placement, init, inputs, call);
+    for (const name of Object.keys(init)) {
+      expect({ placement, name, same: sameBits(got[name], heap[name]) }).toEqual({ placement, name, same: true });
+    }
+  }
+}
+
+const geometry = (channels: number, size: number, k: number, pad: number): ConvGeometry => ({
+  channels, height: size, width: size, kernelH: k, kernelW: k, strideH: 1, strideW: 1, padH: pad, padW: pad,
+  dilationH: 1, dilationW: 1, outH: size + 2 * pad - k + 1, outW: size + 2 * pad - k + 1,
+});
+
+describe("blocks of WebAssembly memory", () => {
+  it("are 64-byte aligned views of the shared memory that never overlap, reused once freed, merged with free neighbours", () => {
+    const b = builds.fma.one;
+    const a1 = b.allocateBlock(10)!;
+    const a2 = b.allocateBlock(100)!;
+    const a3 = b.allocateBlock(1000)!;
+    expect(a1.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([a1.length, a2.length, a3.length]).toEqual([10, 100, 1000]);
+    for (const a of [a1, a2, a3]) expect(a.byteOffset % 64).toBe(0);
+    expect(a2.byteOffset).toBeGreaterThanOrEqual(a1.byteOffset + 40);
+    expect(a3.byteOffset).toBeGreaterThanOrEqual(a2.byteOffset + 400);
+    b.freeBlock(a1);
+    b.freeBlock(a2);
+    const merged = b.allocateBlock(16 + 112)!; // a1 (64 bytes) and a2 (448 bytes) make 512 bytes together
+    expect(merged.byteOffset).toBe(a1.byteOffset);
+    b.freeBlock(merged);
+    b.freeBlock(a3);
+    expect(() => b.freeBlock(a3)).toThrow(/freeBlock: not a live block of this backend's allocateBlock/);
+    expect(() => b.freeBlock(new Float32Array(4))).toThrow(ArgumentError);
+    expect(() => builds.fma.two.freeBlock(b.allocateBlock(4)!)).toThrow(ArgumentError);
+    expect(() => b.allocateBlock(-1)).toThrow(/allocateBlock: length must be a non-negative integer/);
+  });
+
+  it("none on a memory that is not shared, nor once disposed", async () => {
+    const module = readFileSync(new URL("../build/kernels.wasm", import.meta.url));
+    const single = await createWasmBackend({ threads: 1, fma: false, module });
+    expect(single.allocateBlock(16)).toBe(null);
+    single.dispose();
+    const b = await createWasmBackend({ threads: 1 });
+    const block = b.allocateBlock(16)!;
+    b.dispose();
+    expect(b.allocateBlock(16)).toBe(null);
+    expect(() => b.freeBlock(block)).not.toThrow();
+  });
+
+  it("keep their contents while the memory grows", () => {
+    const b = builds.plain.one;
+    const first = b.allocateBlock(1000)!;
+    first.set(values(1000, 1));
+    const big = b.allocateBlock(40 << 20)!; // 160 MiB: the memory grows
+    expect(sameBits(first, values(1000, 1))).toBe(true);
+    b.freeBlock(big);
+    b.freeBlock(first);
+  });
+});
+
+describe("kernels on operands in blocks give the bits they give on copies", () => {
+  for (const fma of [false, true]) {
+    for (const which of ["one", "two", "direct"] as const) {
+      it(`convolutions, ${fma ? "fma" : "plain"} build, ${which}`, () => {
+        const backend = builds[fma ? "fma" : "plain"][which];
+        fc.assert(
+          fc.property(
+            fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 3 }),
+            fc.integer({ min: 2, max: 11 }), fc.constantFrom(1, 3), fc.boolean(), fc.integer(),
+            (channels, cout, batch, size, k, bias, seed) => {
+              const g = geometry(channels, size, k, k === 3 ? 1 : 0);
+              const image = channels * size * size;
+              const L = g.outH * g.outW;
+              const x = values(batch * image, seed);
+              const w = values(cout * channels * k * k, seed + 1);
+              const dy = values(batch * cout * L, seed + 2);
+              const bv = Float64Array.from(values(cout, seed + 3));
+              expectSameEverywhere(backend, { x, w, out: values(batch * cout * L, seed + 4) }, ["x", "w"], (o) =>
+                backend.conv2dForward({ geometry: g, batch, cout, x: o.x, weight: o.w, bias: bias ? Float32Array.from(bv) : null, out: o.out }),
+              );
+              for (const dxZero of [false, true]) {
+                expectSameEverywhere(backend, { dy, w, dx: dxZero ? new Float32Array(batch * image) : values(batch * image, seed + 5) }, ["dy", "w"], (o) =>
+                  backend.conv2dBackwardData({ geometry: g, batch, cout, dy: o.dy, weight: o.w, dx: o.dx, dxZero }),
+                );
+              }
+              expectSameEverywhere(backend, { dy, x, dW: values(w.length, seed + 6) }, ["dy", "x"], (o) =>
+                backend.conv2dBackwardWeight({ geometry: g, batch, cout, dy: o.dy, x: o.x, dW: o.dW }),
+              );
+              expectSameEverywhere(backend, { dy, x, w, dx: new Float32Array(batch * image), dW: values(w.length, seed + 7) }, ["dy", "x", "w"], (o) =>
+                backend.conv2dBackward({ geometry: g, batch, cout, dy: o.dy, x: o.x, weight: o.w, dx: o.dx, dW: o.dW, dxZero: true }),
+              );
+            },
+          ),
+          { numRuns: 12 },
+        );
+      });
+    }
+  }
+
+  it("a SimpleUNet-sized layer on 2 threads: the concurrent backward and the work-item split", () => {
+    const backend = builds.fma.two;
+    const g = geometry(16, 64, 3, 1);
+    const batch = 8;
+    const cout = 16;
+    const n = batch * 16 * 64 * 64;
+    const x = values(n, 1);
+    const dy = values(n, 2);
+    const w = values(cout * 16 * 9, 3);
+    expectSameEverywhere(backend, { x, w, out: new Float32Array(n) }, ["x", "w"], (o) =>
+      backend.conv2dForward({ geometry: g, batch, cout, x: o.x, weight: o.w, bias: null, out: o.out }),
+    );
+    expectSameEverywhere(backend, { dy, x, w, dx: new Float32Array(n), dW: new Float32Array(w.length) }, ["dy", "x", "w"], (o) =>
+      backend.conv2dBackward({ geometry: g, batch, cout, dy: o.dy, x: o.x, weight: o.w, dx: o.dx, dW: o.dW, dxZero: true }),
+    );
+  });
+
+  it("ReLU, BatchNorm, max pooling and nearest upsampling", () => {
+    for (const build of ["plain", "fma"] as const) {
+      const backend = builds[build].one;
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.integer(), (batch, channels, half, batchStats, seed) => {
+          const H = 2 * half;
+          const W = half + 1 - (half % 2) + 1; // even as well, different from H
+          const plane = H * W;
+          const n = batch * channels * plane;
+          const x = values(n, seed);
+          const dy = values(n, seed + 1);
+          const layout = { batch, channels, plane };
+          expectSameEverywhere(backend, { x, y: values(n, 9) }, ["x"], (o) => backend.reluForward({ x: o.x, y: o.y }));
+          expectSameEverywhere(backend, { dy, y: x, dx: values(n, 9) }, ["dy", "y"], (o) => backend.reluBackward({ dy: o.dy, y: o.y, dx: o.dx }));
+          const stats = (o: Record<string, Float32Array>) => {
+            const mean = new Float64Array(channels);
+            const variance = new Float64Array(channels);
+            backend.batchNormStatistics({ x: o.x, ...layout, mean, variance });
+            o.x = Float32Array.from([...o.x, ...new Float32Array(mean), ...new Float32Array(variance)]); // compared too
+          };
+          expectSameEverywhere(backend, { x }, [], stats);
+          const mean = Float64Array.from(values(channels, seed + 2));
+          const scale = Float64Array.from(values(channels, seed + 3));
+          const shift = Float64Array.from(values(channels, seed + 4));
+          expectSameEverywhere(backend, { x, y: values(n, 9) }, ["x"], (o) => backend.batchNormNormalize({ x: o.x, y: o.y, ...layout, mean, scale, shift }));
+          const sums: Float64Array[] = [];
+          expectSameEverywhere(backend, { dy, x, dx: values(n, 9) }, ["dy", "x"], (o) => {
+            const sumDy = new Float64Array(channels);
+            const sumDyXhat = new Float64Array(channels);
+            backend.batchNormBackward({ dy: o.dy, x: o.x, dx: o.dx, ...layout, mean, invstd: scale.map(Math.abs), weight: Float32Array.from(shift), batchStats, sumDy, sumDyXhat });
+            sums.push(sumDy, sumDyXhat);
+          });
+          for (let i = 2; i < sums.length; i += 2) {
+            expect([...sums[i], ...sums[i + 1]]).toEqual([...sums[0], ...sums[1]]);
+          }
+          const planes = batch * channels;
+          const outPlane = (H / 2) * Math.floor(W / 2);
+          const indices: Int32Array[] = [];
+          expectSameEverywhere(backend, { x, y: values(planes * outPlane, 9) }, ["x"], (o) => {
+            const idx = new Int32Array(planes * outPlane);
+            backend.maxPool2x2({ x: o.x, y: o.y, indices: idx, planes, height: H, width: W, outH: H / 2, outW: Math.floor(W / 2) });
+            indices.push(idx);
+          });
+          for (const idx of indices) expect(idx).toEqual(indices[0]);
+          expectSameEverywhere(backend, { dy: values(planes * outPlane, seed + 5), dx: values(n, 9) }, ["dy"], (o) =>
+            backend.maxPoolBackward({ dy: o.dy, indices: indices[0], dx: o.dx, planes, inPlane: plane, outPlane }),
+          );
+          expectSameEverywhere(backend, { x, y: values(4 * n, 9) }, ["x"], (o) => backend.upsampleNearest2x({ x: o.x, y: o.y, planes, height: H, width: W }));
+          expectSameEverywhere(backend, { dy: values(4 * n, seed + 6), dx: values(n, 9) }, ["dy"], (o) =>
+            backend.upsampleNearest2xBackward({ dy: o.dy, dx: o.dx, planes, height: H, width: W }),
+          );
+        }),
+        { numRuns: 15 },
+      );
+    }
+  });
+});
