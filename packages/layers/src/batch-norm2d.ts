@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, Tensor, backendFor, formatShape, type DType } from "@unetkit/tensor";
+import { empty, ArgumentError, ShapeError, Tensor, backendFor, formatShape, type DType } from "@unetkit/tensor";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -251,7 +251,7 @@ export class BatchNorm2D extends Layer {
         invstd[ch] = 1 / Math.sqrt(rv[ch] + this.eps);
       }
     }
-    const y = new Tensor(x.dtype, x.shape);
+    const y = empty(x.shape, x.dtype); // every element is written below
     const xd = x.data;
     const yd = y.data;
     const gamma = this.weight ? this.weight.value.data : null;
@@ -303,7 +303,7 @@ export class BatchNorm2D extends Layer {
     const [n, c, h, w] = x.shape;
     const L = h * w;
     const count = n * L;
-    const dx = new Tensor(dy.dtype, dy.shape);
+    const dx = empty(dy.shape, dy.dtype); // every element is written below
     const gd = dy.data;
     const xd = x.data;
     const dd = dx.data;

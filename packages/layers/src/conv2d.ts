@@ -1,5 +1,6 @@
 import { col2imAccumulateImage, convGeometry, im2colImage } from "@unetkit/im2col";
 import {
+  empty,
   ArgumentError,
   ShapeError,
   Tensor,
@@ -137,7 +138,7 @@ export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, op
   const n = x.shape[0];
   const K = g.channels * g.kernelH * g.kernelW;
   const L = g.outH * g.outW;
-  const out = new Tensor(x.dtype, [n, cout, g.outH, g.outW]);
+  const out = empty([n, cout, g.outH, g.outW], x.dtype); // every path below writes every element
   const kernels = backendFor(x.dtype);
   if (kernels.conv2dForward && n > 0) {
     // A backend's fused kernel (same math: im2col + GEMM) keeps the column matrix in its memory.

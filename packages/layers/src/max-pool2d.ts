@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, backendFor, formatShape, type Shape, type TypedArray } from "@unetkit/tensor";
+import { empty, ShapeError, Tensor, backendFor, formatShape, type Shape, type TypedArray } from "@unetkit/tensor";
 import type { Size2 } from "./conv2d.js";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
@@ -49,7 +49,7 @@ export function maxPool2dForward(x: Tensor, kernelSize: Size2, options: MaxPool2
 
 function maxPoolWithGeometry(x: Tensor, g: PoolGeometry): MaxPool2DResult {
   const { n, channels, height: H, width: W, outH, outW } = g;
-  const output = new Tensor(x.dtype, [n, channels, outH, outW]);
+  const output = empty([n, channels, outH, outW], x.dtype); // every window writes its maximum
   const indices = new Int32Array(n * channels * outH * outW);
   const xd = x.data;
   const od = output.data;

@@ -1,4 +1,4 @@
-import { Tensor, backendFor } from "@unetkit/tensor";
+import { empty, Tensor, backendFor } from "@unetkit/tensor";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
 
@@ -11,7 +11,7 @@ import { Layer } from "./module.js";
  * ```
  */
 export function reluForward(x: Tensor): Tensor {
-  const y = new Tensor(x.dtype, x.shape);
+  const y = empty(x.shape, x.dtype); // every element is written below
   const xd = x.data;
   const yd = y.data;
   const kernels = backendFor(x.dtype);
@@ -69,7 +69,7 @@ function reluBackwardBits(dy: Int32Array, y: Int32Array, dx: Int32Array): void {
  */
 export function reluBackward(dy: Tensor, y: Tensor): Tensor {
   checkGradShape("ReLU.backward", dy, y.shape, y.dtype);
-  const dx = new Tensor(dy.dtype, dy.shape);
+  const dx = empty(dy.shape, dy.dtype); // every element is written below
   const g = dy.data;
   const yd = y.data;
   const d = dx.data;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Arena, ArgumentError, Tensor, activeArena, allocate, withArena, zeros, type KernelBackend } from "./index.js";
+import { Arena, ArgumentError, Tensor, activeArena, allocate, allocateUninitialized, empty, withArena, zeros, type KernelBackend } from "./index.js";
 
 /** A backend that hands out blocks of one big buffer (as the wasm backend does) and records what it gets back. */
 function blockBackend(floats = 1 << 23) {
@@ -53,6 +53,26 @@ describe("Arena", () => {
     expect(sameMemory(first[1].data, second[1].data)).toBe(true);
     expect(second[0].data.every((v) => v === 0) && second[1].data.every((v) => v === 0)).toBe(true);
     expect(arena.generation).toBe(1);
+  });
+
+  it("empty and allocateUninitialized: zeros outside an arena, the memory as it is inside one (NaN when poisoned)", () => {
+    expect([...empty([3]).data]).toEqual([0, 0, 0]);
+    expect([...allocateUninitialized("float64", 2)]).toEqual([0, 0]);
+    const arena = new Arena();
+    withArena(arena, () => zeros([4]).data.fill(7));
+    arena.reset();
+    expect([...withArena(arena, () => empty([4]).data)]).toEqual([7, 7, 7, 7]); // not zero-filled
+    arena.reset();
+    expect([...withArena(arena, () => zeros([4]).data)]).toEqual([0, 0, 0, 0]);
+    arena.reset();
+    Arena.poisonUninitialized = true;
+    try {
+      expect(withArena(arena, () => [...empty([2]).data, ...allocateUninitialized("float32", 2)]).every(Number.isNaN)).toBe(true);
+      expect(withArena(arena, () => empty([2], "float64").data)).toEqual(new Float64Array(2));
+    } finally {
+      Arena.poisonUninitialized = false;
+    }
+    expect(() => empty([2], "int8" as "float32")).toThrow(/empty: unknown dtype int8/);
   });
 
   it("withArena restores the previous arena after nesting and after a throw", () => {

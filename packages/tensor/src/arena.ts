@@ -49,6 +49,14 @@ export class Arena {
   private disposed = false;
   private resets = 0;
 
+  /**
+   * A debugging aid: when true, memory handed out uninitialized ({@link Arena.allocateFloat32} with
+   * `zero` false, as {@link empty} does inside an arena) is filled with NaN, so that an op that reads
+   * an element before writing it shows up as NaN in its results. Off by default (it costs what
+   * zero-filling costs); the tests turn it on.
+   */
+  static poisonUninitialized = false;
+
   /** An empty arena whose chunks come from `backend` (when it offers blocks) or are plain Float32Arrays. */
   constructor(backend: KernelBackend | null = null) {
     this.backend = backend;
@@ -72,14 +80,16 @@ export class Arena {
   }
 
   /**
-   * A zero-filled float32 view of `length` elements, valid until the next {@link Arena.reset}.
+   * A float32 view of `length` elements, valid until the next {@link Arena.reset}: zero-filled, or
+   * with `zero` false left as the memory is (for a result every element of which is written before
+   * it is read; see {@link Arena.poisonUninitialized}).
    *
    * @example
    * ```ts
    * const a = arena.allocateFloat32(4); // Float32Array [0, 0, 0, 0] inside a chunk
    * ```
    */
-  allocateFloat32(length: number): Float32Array {
+  allocateFloat32(length: number, zero = true): Float32Array {
     if (this.disposed) throw new ArgumentError("Arena", "the arena was disposed");
     if (!Number.isInteger(length) || length < 0) {
       throw new ArgumentError("Arena", `length must be a non-negative integer (got ${length})`);
@@ -92,7 +102,8 @@ export class Arena {
         const view = c.subarray(this.offset, this.offset + length);
         this.offset += n;
         this.used += n;
-        view.fill(0);
+        if (zero) view.fill(0);
+        else if (Arena.poisonUninitialized) view.fill(Number.NaN);
         return view;
       }
       this.chunk++;
@@ -105,7 +116,7 @@ export class Arena {
     this.fromBackend.push(ok);
     this.chunk = this.chunks.length - 1;
     this.offset = 0;
-    return this.allocateFloat32(length);
+    return this.allocateFloat32(length, zero);
   }
 
   /**

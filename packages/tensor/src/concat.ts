@@ -1,5 +1,6 @@
 import { ArgumentError, ShapeError } from "./errors.js";
 import { formatShape, normalizeAxis } from "./shape.js";
+import { empty } from "./creation.js";
 import { Tensor } from "./tensor.js";
 
 /**
@@ -38,7 +39,7 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
   }
   const outShape = first.shape.slice();
   outShape[ax] = total;
-  const out = new Tensor(first.dtype, outShape);
+  const out = empty(outShape, first.dtype); // every element is copied from an input
   let outer = 1;
   for (let d = 0; d < ax; d++) outer *= first.shape[d];
   let inner = 1;

@@ -1,8 +1,24 @@
-import { allocate, checkDType, type DType } from "./dtype.js";
+import { allocate, allocateUninitialized, checkDType, type DType } from "./dtype.js";
 import { ArgumentError, ShapeError } from "./errors.js";
 import type { Rng } from "./rng.js";
 import { shapeSize, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+
+/**
+ * A tensor for a result that is written entirely before it is read: zeros, except inside
+ * {@link withArena}, where a float32 one takes its memory from the arena without zero-filling it
+ * (whatever a previous pass left there; NaN under {@link Arena.poisonUninitialized}). Ops use it for
+ * outputs they overwrite element by element.
+ *
+ * @example
+ * ```ts
+ * const y = empty(x.shape); // then y.data[i] = f(x.data[i]) for every i
+ * ```
+ */
+export function empty(shape: Shape, dtype: DType = "float32"): Tensor {
+  checkDType("empty", dtype);
+  return new Tensor(dtype, shape, allocateUninitialized(dtype, shapeSize(shape, "empty")));
+}
 
 /**
  * A tensor of zeros.

@@ -26,6 +26,24 @@ export function allocate(dtype: DType, length: number): TypedArray {
 }
 
 /**
+ * Allocates a typed array of the given dtype and length whose contents the caller overwrites
+ * entirely before reading any: zero-filled like {@link allocate}, except inside {@link withArena},
+ * where a float32 array is taken from the arena without being zero-filled.
+ *
+ * @example
+ * ```ts
+ * const y = allocateUninitialized("float32", n); for (let i = 0; i < n; i++) y[i] = f(i);
+ * ```
+ */
+export function allocateUninitialized(dtype: DType, length: number): TypedArray {
+  if (dtype === "float32") {
+    const arena = activeArena();
+    if (arena !== null) return arena.allocateFloat32(length, false);
+  }
+  return allocate(dtype, length);
+}
+
+/**
  * The dtype of a typed array.
  *
  * @example

@@ -1,5 +1,5 @@
 export { UnetkitError, ShapeError, ArgumentError, FormatError } from "./errors.js";
-export { allocate, dtypeOf, checkDType, type DType, type TypedArray } from "./dtype.js";
+export { allocate, allocateUninitialized, dtypeOf, checkDType, type DType, type TypedArray } from "./dtype.js";
 export {
   formatShape,
   shapeSize,
@@ -13,7 +13,7 @@ export {
 } from "./shape.js";
 export { Tensor, checkRank } from "./tensor.js";
 export { Arena, withArena, activeArena } from "./arena.js";
-export { zeros, ones, full, zerosLike, fromArray, randn, rand, arange } from "./creation.js";
+export { empty, zeros, ones, full, zerosLike, fromArray, randn, rand, arange } from "./creation.js";
 export { Rng, manualSeed, globalRng, type RngState } from "./rng.js";
 export type {
   KernelBackend,

@@ -1,5 +1,6 @@
 import { ArgumentError, ShapeError } from "./errors.js";
 import { formatShape, normalizeAxis } from "./shape.js";
+import { empty } from "./creation.js";
 import { Tensor } from "./tensor.js";
 
 /**
@@ -51,7 +52,7 @@ export function split(t: Tensor, sizes: number | readonly number[], axis: number
   for (const part of parts) {
     const shape = t.shape.slice();
     shape[ax] = part;
-    const out = new Tensor(t.dtype, shape);
+    const out = empty(shape, t.dtype); // every element is copied from the input
     const block = part * inner;
     if (block > 0) {
       const y = out.data;

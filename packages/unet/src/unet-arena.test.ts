@@ -1,6 +1,6 @@
 import { SGD, crossEntropyLoss, labels } from "@unetkit/layers";
-import { Rng, Tensor, getBackend, randn } from "@unetkit/tensor";
-import { describe, expect, it } from "vitest";
+import { Arena, Rng, Tensor, getBackend, randn } from "@unetkit/tensor";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimpleUNet, UNet, type UNetOptions } from "./unet.js";
 
 /** Three SGD steps on one batch; everything a step produces, as plain arrays. */
@@ -27,6 +27,15 @@ function train(options: UNetOptions, steps = 3) {
 }
 
 describe("UNet arena", () => {
+  // memory the ops take without zero-filling (empty()) is NaN: an op that reads before it writes
+  // turns the results NaN, and they would differ from the run without an arena
+  beforeAll(() => {
+    Arena.poisonUninitialized = true;
+  });
+  afterAll(() => {
+    Arena.poisonUninitialized = false;
+  });
+
   it("gives the same bits as allocating every intermediate anew, over training steps", () => {
     const withArena = train({});
     const without = train({ arena: false });
