@@ -20,7 +20,7 @@ type Placement = "heap" | "blocks" | "inputs" | "outputs";
  */
 function run(
   backend: WasmBackend, placement: Placement, init: Record<string, Float32Array>, inputs: string[],
-  call: (ops: Record<string, Float32Array>) => void,
+  call: (ops: Record<string, Float32Array>, backend: WasmBackend) => void,
 ): Record<string, Float32Array> {
   const ops: Record<string, Float32Array> = {};
   const blocks: Float32Array[] = [];
@@ -33,7 +33,7 @@ function run(
     ops[name] = b!;
     if (inBlock) blocks.push(b!);
   }
-  call(ops);
+  call(ops, backend);
   const out = Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, v.slice()]));
   for (const b of blocks) backend.freeBlock(b);
   return out;
@@ -41,9 +41,10 @@ function run(
 
 /** Checks that every placement gives the heap's bits for every operand, and that inputs are left as they were. */
 function expectSameEverywhere(
-  backend: WasmBackend, init: Record<string, Float32Array>, inputs: string[], call: (ops: Record<string, Float32Array>) => void,
+  backend: WasmBackend, init: Record<string, Float32Array>, inputs: string[],
+  call: (ops: Record<string, Float32Array>, backend: WasmBackend) => void, reference = backend,
 ): void {
-  const heap = run(backend, "heap", init, inputs, call);
+  const heap = run(reference, "heap", init, inputs, call);
   for (const name of inputs) expect(sameBits(heap[name], init[name]), `${name} is an input`).toBe(true);
   for (const placement of ["blocks", "inputs", "outputs"] as const) {
     const got = run(backend, placement, init, inputs, call);
@@ -160,60 +161,64 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
     );
   });
 
-  it("ReLU, BatchNorm, max pooling and nearest upsampling", () => {
-    for (const build of ["plain", "fma"] as const) {
-      const backend = builds[build].one;
+  /** Every elementwise kernel on `backend` with operands in blocks (and mixed), against `reference` on copies. */
+  function elementwiseCase(backend: WasmBackend, reference: WasmBackend, batch: number, channels: number, H: number, W: number, batchStats: boolean, seed: number) {
+    const plane = H * W;
+    const n = batch * channels * plane;
+    const x = values(n, seed);
+    const dy = values(n, seed + 1);
+    const layout = { batch, channels, plane };
+    const same = (init: Record<string, Float32Array>, inputs: string[], call: (o: Record<string, Float32Array>, b: WasmBackend) => void) =>
+      expectSameEverywhere(backend, init, inputs, call, reference);
+    same({ x, y: values(n, 9) }, ["x"], (o, b) => b.reluForward({ x: o.x, y: o.y }));
+    same({ dy, y: x, dx: values(n, 9) }, ["dy", "y"], (o, b) => b.reluBackward({ dy: o.dy, y: o.y, dx: o.dx }));
+    same({ x }, [], (o, b) => {
+      const mean = new Float64Array(channels);
+      const variance = new Float64Array(channels);
+      b.batchNormStatistics({ x: o.x, ...layout, mean, variance });
+      o.x = Float32Array.from([...o.x, ...new Float32Array(mean.buffer), ...new Float32Array(variance.buffer)]); // compared too, bit for bit
+    });
+    const mean = Float64Array.from(values(channels, seed + 2));
+    const scale = Float64Array.from(values(channels, seed + 3));
+    const shift = Float64Array.from(values(channels, seed + 4));
+    same({ x, y: values(n, 9) }, ["x"], (o, b) => b.batchNormNormalize({ x: o.x, y: o.y, ...layout, mean, scale, shift }));
+    same({ dy, x, dx: values(n, 9) }, ["dy", "x"], (o, b) => {
+      const sumDy = new Float64Array(channels);
+      const sumDyXhat = new Float64Array(channels);
+      b.batchNormBackward({ dy: o.dy, x: o.x, dx: o.dx, ...layout, mean, invstd: scale.map(Math.abs), weight: Float32Array.from(shift), batchStats, sumDy, sumDyXhat });
+      o.dx = Float32Array.from([...o.dx, ...new Float32Array(sumDy.buffer), ...new Float32Array(sumDyXhat.buffer)]);
+    });
+    const planes = batch * channels;
+    const outH = H >> 1;
+    const outW = W >> 1;
+    const outPlane = outH * outW;
+    let indices = new Int32Array(0);
+    same({ x, y: values(planes * outPlane, 9) }, ["x"], (o, b) => {
+      const idx = new Int32Array(planes * outPlane);
+      b.maxPool2x2({ x: o.x, y: o.y, indices: idx, planes, height: H, width: W, outH, outW });
+      o.y = Float32Array.from([...o.y, ...new Float32Array(idx.buffer)]);
+      indices = idx;
+    });
+    same({ dy: values(planes * outPlane, seed + 5), dx: values(n, 9) }, ["dy"], (o, b) =>
+      b.maxPoolBackward({ dy: o.dy, indices, dx: o.dx, planes, inPlane: plane, outPlane }),
+    );
+    same({ x, y: values(4 * n, 9) }, ["x"], (o, b) => b.upsampleNearest2x({ x: o.x, y: o.y, planes, height: H, width: W }));
+    same({ dy: values(4 * n, seed + 6), dx: values(n, 9) }, ["dy"], (o, b) => b.upsampleNearest2xBackward({ dy: o.dy, dx: o.dx, planes, height: H, width: W }));
+  }
+
+  it("ReLU, BatchNorm, max pooling and nearest upsampling, on 1 and 2 threads (against 1 thread on copies)", () => {
+    for (const [build, which] of [["plain", "one"], ["fma", "one"], ["plain", "two"], ["fma", "two"]] as const) {
+      const backend = builds[build][which];
+      const reference = builds[build].one;
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.integer(), (batch, channels, half, batchStats, seed) => {
-          const H = 2 * half;
-          const W = half + 1 - (half % 2) + 1; // even as well, different from H
-          const plane = H * W;
-          const n = batch * channels * plane;
-          const x = values(n, seed);
-          const dy = values(n, seed + 1);
-          const layout = { batch, channels, plane };
-          expectSameEverywhere(backend, { x, y: values(n, 9) }, ["x"], (o) => backend.reluForward({ x: o.x, y: o.y }));
-          expectSameEverywhere(backend, { dy, y: x, dx: values(n, 9) }, ["dy", "y"], (o) => backend.reluBackward({ dy: o.dy, y: o.y, dx: o.dx }));
-          const stats = (o: Record<string, Float32Array>) => {
-            const mean = new Float64Array(channels);
-            const variance = new Float64Array(channels);
-            backend.batchNormStatistics({ x: o.x, ...layout, mean, variance });
-            o.x = Float32Array.from([...o.x, ...new Float32Array(mean), ...new Float32Array(variance)]); // compared too
-          };
-          expectSameEverywhere(backend, { x }, [], stats);
-          const mean = Float64Array.from(values(channels, seed + 2));
-          const scale = Float64Array.from(values(channels, seed + 3));
-          const shift = Float64Array.from(values(channels, seed + 4));
-          expectSameEverywhere(backend, { x, y: values(n, 9) }, ["x"], (o) => backend.batchNormNormalize({ x: o.x, y: o.y, ...layout, mean, scale, shift }));
-          const sums: Float64Array[] = [];
-          expectSameEverywhere(backend, { dy, x, dx: values(n, 9) }, ["dy", "x"], (o) => {
-            const sumDy = new Float64Array(channels);
-            const sumDyXhat = new Float64Array(channels);
-            backend.batchNormBackward({ dy: o.dy, x: o.x, dx: o.dx, ...layout, mean, invstd: scale.map(Math.abs), weight: Float32Array.from(shift), batchStats, sumDy, sumDyXhat });
-            sums.push(sumDy, sumDyXhat);
-          });
-          for (let i = 2; i < sums.length; i += 2) {
-            expect([...sums[i], ...sums[i + 1]]).toEqual([...sums[0], ...sums[1]]);
-          }
-          const planes = batch * channels;
-          const outPlane = (H / 2) * Math.floor(W / 2);
-          const indices: Int32Array[] = [];
-          expectSameEverywhere(backend, { x, y: values(planes * outPlane, 9) }, ["x"], (o) => {
-            const idx = new Int32Array(planes * outPlane);
-            backend.maxPool2x2({ x: o.x, y: o.y, indices: idx, planes, height: H, width: W, outH: H / 2, outW: Math.floor(W / 2) });
-            indices.push(idx);
-          });
-          for (const idx of indices) expect(idx).toEqual(indices[0]);
-          expectSameEverywhere(backend, { dy: values(planes * outPlane, seed + 5), dx: values(n, 9) }, ["dy"], (o) =>
-            backend.maxPoolBackward({ dy: o.dy, indices: indices[0], dx: o.dx, planes, inPlane: plane, outPlane }),
-          );
-          expectSameEverywhere(backend, { x, y: values(4 * n, 9) }, ["x"], (o) => backend.upsampleNearest2x({ x: o.x, y: o.y, planes, height: H, width: W }));
-          expectSameEverywhere(backend, { dy: values(4 * n, seed + 6), dx: values(n, 9) }, ["dy"], (o) =>
-            backend.upsampleNearest2xBackward({ dy: o.dy, dx: o.dx, planes, height: H, width: W }),
-          );
-        }),
-        { numRuns: 15 },
+        fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.integer(),
+          (batch, channels, H, W, batchStats, seed) => elementwiseCase(backend, reference, batch, channels, H, W, batchStats, seed)),
+        { numRuns: 10 },
       );
+      // big enough to be split across the threads (odd planes, one channel, several images)
+      elementwiseCase(backend, reference, 8, 16, 32, 32, true, 1);
+      elementwiseCase(backend, reference, 3, 5, 63, 65, false, 2);
+      elementwiseCase(backend, reference, 4, 1, 128, 128, true, 3);
     }
   });
 });

@@ -13,6 +13,7 @@ import {
   type UpsampleNearest2xArgs,
   type UpsampleNearest2xBackwardArgs,
 } from "@unetkit/tensor";
+import type { CallableKernel } from "./worker-source.js";
 
 /**
  * The exports of assembly/elementwise.ts the JavaScript side calls (byte addresses, element counts).
@@ -55,6 +56,23 @@ export interface OperandArea {
   reserve(bytes: number): Float32Array;
   /** The byte address of an array that lies in the backend's memory (a block), else -1. */
   resident(a: TypedArray): number;
+  /** Threads that {@link OperandArea.calls} may split calls over (1: the calling thread only). */
+  readonly threads: number;
+  /**
+   * Runs kernel `name` once per argument row, the rows of `parts[t]` on thread t (or all of them in
+   * order on the calling thread when `elements` is too few to be worth waking a worker). The parts
+   * must write disjoint memory.
+   */
+  calls(name: CallableKernel, parts: number[][][], elements: number): void;
+}
+
+/** `[0, total)` cut into at most `parts` contiguous ranges `[from, to)` of whole `unit`s (none when total is 0). */
+function ranges(total: number, parts: number, unit = 1): [number, number][] {
+  const units = Math.ceil(total / unit);
+  const per = Math.ceil(units / Math.max(1, Math.min(parts, units))) * unit;
+  const out: [number, number][] = [];
+  for (let from = 0; from < total; from += per) out.push([from, Math.min(total, from + per)]);
+  return out;
 }
 
 /** The byte addresses of arrays that all lie in the backend's memory, or null when one does not. */
@@ -135,7 +153,8 @@ export function reluForwardWasm(area: OperandArea, args: ReluForwardArgs): void 
   const k = kernels(area);
   const at = residents(area, [x, y]);
   if (at !== null) {
-    k.reluForward(at[0], at[1], n);
+    const parts = ranges(n, area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, i1 - i0]]);
+    area.calls("reluForward", parts, n);
     return;
   }
   const ptr = area.base;
@@ -165,7 +184,8 @@ export function reluBackwardWasm(area: OperandArea, args: ReluBackwardArgs): voi
   const k = kernels(area);
   const at = residents(area, [dy, y, dx]);
   if (at !== null) {
-    k.reluBackward(at[0], at[1], at[2], n);
+    const parts = ranges(n, area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, at[2] + 4 * i0, i1 - i0]]);
+    area.calls("reluBackward", parts, n);
     return;
   }
   const chunk = Math.min(n, CHUNK);
@@ -232,11 +252,16 @@ export function batchNormStatisticsWasm(area: OperandArea, args: BatchNormStatis
   acc.fill(0);
   const k = kernels(area);
   const xAt = area.resident(x);
-  eachChunk(size, plane, (e0, len) => {
-    if (xAt >= 0) {
-      k.batchNormSums(xAt + e0 * 4, e0, len, channels, plane, shiftPtr, accPtr);
-      return;
-    }
+  if (xAt >= 0) {
+    // each thread sums whole channels (its accumulators), image after image as one thread would
+    const parts = ranges(channels, area.threads).map(([c0, c1]) =>
+      Array.from({ length: batch }, (_, b) => {
+        const e0 = (b * channels + c0) * plane;
+        return [xAt + 4 * e0, e0, (c1 - c0) * plane, channels, plane, shiftPtr, accPtr];
+      }),
+    );
+    area.calls("batchNormSums", parts, size);
+  } else eachChunk(size, plane, (e0, len) => {
     f.set(x.subarray(e0, e0 + len), xPtr >> 2);
     k.batchNormSums(xPtr, e0, len, channels, plane, shiftPtr, accPtr);
   });
@@ -278,11 +303,14 @@ export function batchNormNormalizeWasm(area: OperandArea, args: BatchNormNormali
   const k = kernels(area);
   const xi = xPtr >> 2;
   const at = residents(area, [x, y]);
+  if (at !== null) {
+    const parts = ranges(batch * channels, area.threads).map(([p0, p1]) => [
+      [at[0] + 4 * p0 * plane, at[1] + 4 * p0 * plane, p0 * plane, (p1 - p0) * plane, channels, plane, paramsPtr],
+    ]);
+    area.calls("batchNormNormalize", parts, size);
+    return;
+  }
   eachChunk(size, plane, (e0, len) => {
-    if (at !== null) {
-      k.batchNormNormalize(at[0] + e0 * 4, at[1] + e0 * 4, e0, len, channels, plane, paramsPtr);
-      return;
-    }
     f.set(x.subarray(e0, e0 + len), xi);
     k.batchNormNormalize(xPtr, xPtr, e0, len, channels, plane, paramsPtr);
     y.set(f.subarray(xi, xi + len), e0);
@@ -328,11 +356,16 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   const dyi = dyPtr >> 2;
   const xi = xPtr >> 2;
   const at = residents(area, [dy, x, dx]);
-  eachChunk(size, plane, (e0, len) => {
-    if (at !== null) {
-      k.batchNormBackwardSums(at[0] + e0 * 4, at[1] + e0 * 4, e0, len, channels, plane, meanPtr, accPtr);
-      return;
-    }
+  if (at !== null) {
+    // each thread sums whole channels, image after image as one thread would
+    const parts = ranges(channels, area.threads).map(([c0, c1]) =>
+      Array.from({ length: batch }, (_, b) => {
+        const e0 = (b * channels + c0) * plane;
+        return [at[0] + 4 * e0, at[1] + 4 * e0, e0, (c1 - c0) * plane, channels, plane, meanPtr, accPtr];
+      }),
+    );
+    area.calls("batchNormBackwardSums", parts, size);
+  } else eachChunk(size, plane, (e0, len) => {
     f.set(dy.subarray(e0, e0 + len), dyi);
     f.set(x.subarray(e0, e0 + len), xi);
     k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr);
@@ -351,11 +384,15 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
     params[4 * ch + 2] = mean[ch];
     params[4 * ch + 3] = -kc * (sDy / count);
   }
+  if (at !== null) {
+    const parts = ranges(batch * channels, area.threads).map(([p0, p1]) => {
+      const e0 = p0 * plane;
+      return [[at[0] + 4 * e0, at[1] + 4 * e0, at[2] + 4 * e0, e0, (p1 - p0) * plane, channels, plane, paramsPtr, batchStats ? 1 : 0]];
+    });
+    area.calls("batchNormBackwardApply", parts, size);
+    return;
+  }
   eachChunk(size, plane, (e0, len) => {
-    if (at !== null) {
-      k.batchNormBackwardApply(at[0] + e0 * 4, at[1] + e0 * 4, at[2] + e0 * 4, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0);
-      return;
-    }
     f.set(dy.subarray(e0, e0 + len), dyi);
     if (batchStats) f.set(x.subarray(e0, e0 + len), xi);
     k.batchNormBackwardApply(dyPtr, xPtr, dyPtr, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0);
@@ -390,7 +427,10 @@ export function maxPool2x2Wasm(area: OperandArea, args: MaxPool2x2Args): void {
     // the indices (an Int32Array of the caller's) go through the operand area
     const iPtr = area.base;
     const f = area.reserve(planes * outPlane * 4);
-    kernels(area).maxPool2x2(at[0], at[1], iPtr, planes, H, W, outH, outW);
+    const parts = ranges(planes, area.threads).map(([p0, p1]) => [
+      [at[0] + 4 * p0 * inPlane, at[1] + 4 * p0 * outPlane, iPtr + 4 * p0 * outPlane, p1 - p0, H, W, outH, outW],
+    ]);
+    area.calls("maxPool2x2", parts, planes * inPlane);
     indices.set(new Int32Array(f.buffer, iPtr, planes * outPlane));
     return;
   }
@@ -432,7 +472,10 @@ export function maxPoolBackwardWasm(area: OperandArea, args: MaxPoolBackwardArgs
     const iPtr = area.base;
     const f = area.reserve(planes * outPlane * 4);
     new Int32Array(f.buffer, iPtr, planes * outPlane).set(indices);
-    kernels(area).maxPoolBackward(at[0], iPtr, at[1], planes, inPlane, outPlane);
+    const parts = ranges(planes, area.threads).map(([p0, p1]) => [
+      [at[0] + 4 * p0 * outPlane, iPtr + 4 * p0 * outPlane, at[1] + 4 * p0 * inPlane, p1 - p0, inPlane, outPlane],
+    ]);
+    area.calls("maxPoolBackward", parts, planes * inPlane);
     return;
   }
   const pc = planesPerChunk(inPlane + outPlane);
@@ -470,7 +513,8 @@ export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2x
   if (planes * inPlane === 0) return;
   const at = residents(area, [x, y]);
   if (at !== null) {
-    kernels(area).upsampleNearest2x(at[0], at[1], planes, H, W);
+    const parts = ranges(planes, area.threads).map(([p0, p1]) => [[at[0] + 4 * p0 * inPlane, at[1] + 16 * p0 * inPlane, p1 - p0, H, W]]);
+    area.calls("upsampleNearest2x", parts, 4 * planes * inPlane);
     return;
   }
   const pc = planesPerChunk(4 * inPlane);
@@ -505,7 +549,8 @@ export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleN
   if (planes * inPlane === 0) return;
   const at = residents(area, [dy, dx]);
   if (at !== null) {
-    kernels(area).upsampleNearest2xBackward(at[0], at[1], planes, H, W);
+    const parts = ranges(planes, area.threads).map(([p0, p1]) => [[at[0] + 16 * p0 * inPlane, at[1] + 4 * p0 * inPlane, p1 - p0, H, W]]);
+    area.calls("upsampleNearest2xBackward", parts, 4 * planes * inPlane);
     return;
   }
   const pc = planesPerChunk(4 * inPlane);

@@ -13,7 +13,7 @@ import {
   type TypedArray,
 } from "@unetkit/tensor";
 import { isNode, loadKernelsModule, relaxedSimdSupported } from "./load-module.js";
-import { WORKER_SOURCE } from "./worker-source.js";
+import { CALLABLE_KERNELS, WORKER_SOURCE, type CallableKernel } from "./worker-source.js";
 import { atomicsWaitAllowed, defaultWebThreads, startWebWorkers, webThreadsAvailable } from "./web-workers.js";
 import type {
   BatchNormBackwardArgs, BatchNormNormalizeArgs, BatchNormStatisticsArgs, MaxPool2x2Args, MaxPoolBackwardArgs, ReluBackwardArgs,
@@ -202,6 +202,14 @@ const KERNEL_WINOGRAD = 1;
  */
 export const WINOGRAD_MIN_CHANNELS = 4;
 const CMD_WINOGRAD_WEIGHT_GRAD = 8;
+const CMD_CALLS = 9;
+/** Int32 words of the argument table of {@link WasmKernels.calls} (below the operand area). */
+const CALL_TABLE_WORDS = 4096;
+/**
+ * Below this many elements an elementwise kernel's calls stay on the calling thread: waking a worker
+ * (12-110 µs measured) costs more than the work.
+ */
+const MIN_PARALLEL_ELEMENTS = 1 << 16;
 /**
  * Row bands each of the last `threads` images of a direct or Winograd convolution is cut into when
  * the threads share a batch through the work counter: whole images before them keep the per-call
@@ -359,6 +367,7 @@ class WasmKernels implements WasmBackend {
   private readonly scratchBase: number;
   private readonly scratchBytes: number;
   private readonly opBase: number; // first byte of the operand area
+  private readonly callTable: number; // byte address of the argument table of calls()
   private f32: Float32Array;
   private i32: Int32Array;
   private seq = 0;
@@ -410,7 +419,8 @@ class WasmKernels implements WasmBackend {
     this.ctlBase = align(k.heapBase(), 64);
     this.scratchBytes = align(k.gemmScratchBytes(), 64);
     this.scratchBase = this.ctlBase + threads * SLOT_WORDS * 4;
-    this.opBase = align(this.scratchBase + threads * this.scratchBytes, 64);
+    this.callTable = align(this.scratchBase + threads * this.scratchBytes, 64);
+    this.opBase = align(this.callTable + CALL_TABLE_WORDS * 4, 64);
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.sharedMemory = typeof SharedArrayBuffer === "function" && (memory.buffer as ArrayBufferLike) instanceof SharedArrayBuffer;
@@ -1222,7 +1232,50 @@ class WasmKernels implements WasmBackend {
   /** The operand area as the elementwise kernels (elementwise-kernels.ts) use it; throws once disposed. */
   private operands(op: string): elementwise.OperandArea {
     this.live(op);
-    return { exports: this.k, base: this.opBase, reserve: (bytes) => (this.reserve(bytes), this.f32), resident: (a) => this.resident(a) };
+    return {
+      exports: this.k,
+      base: this.opBase,
+      reserve: (bytes) => (this.reserve(bytes), this.f32),
+      resident: (a) => this.resident(a),
+      threads: this.workersLost ? 1 : this.threads,
+      calls: (name, parts, elements) => this.calls(name, parts, elements),
+    };
+  }
+
+  /**
+   * Runs kernel `name` once per argument row, the rows of `parts[t]` on thread t (the calling one
+   * takes `parts[0]`), or every row in order on the calling thread when `elements` is below
+   * {@link MIN_PARALLEL_ELEMENTS} or the table would overflow. The parts must write disjoint memory,
+   * and each part's rows must give the same bits whichever thread runs them.
+   */
+  private calls(name: CallableKernel, parts: number[][][], elements: number): void {
+    const fn = (this.k as unknown as Record<CallableKernel, (...args: number[]) => void>)[name];
+    const rows = parts.flat();
+    const width = rows.length > 0 ? rows[0].length : 0;
+    const T = this.workersLost ? 1 : this.threads;
+    if (parts.length <= 1 || parts.length > T || elements < MIN_PARALLEL_ELEMENTS || rows.length * width > CALL_TABLE_WORDS) {
+      for (const r of rows) fn(...r);
+      return;
+    }
+    const table = this.callTable >> 2;
+    for (let r = 0; r < rows.length; r++) this.i32.set(rows[r], table + r * width);
+    const seq = ++this.seq;
+    let used = 0;
+    let first = parts[0].length;
+    for (let w = 1; w < parts.length; w++) {
+      const end = first + parts[w].length;
+      if (parts[w].length > 0) {
+        // words 4..8: the kernel, its argument count, the table, this thread's rows
+        this.post(w, seq, CMD_CALLS, [CALLABLE_KERNELS.indexOf(name), width, table, first, end]);
+        used = w;
+      }
+      first = end;
+    }
+    try {
+      for (const r of parts[0]) fn(...r);
+    } finally {
+      this.waitWorkers(seq, used);
+    }
   }
 
   reluForward(args: ReluForwardArgs): void {

@@ -13,13 +13,29 @@
  * slot[27] the index (int32 words) of the shared work counter, taken with Atomics.add, slot[29] the
  * index of the work-item table (image, first output row, end row: 3 int32 per item, written by the
  * calling thread) and slot[30] its item count. For 8 (Winograd weight gradient):
- * slot[4..15] the arguments of the kernels' winogradWeightGrad. Addresses are bytes, sizes elements.
+ * slot[4..15] the arguments of the kernels' winogradWeightGrad. For 9 (a list of calls of one kernel):
+ * slot[4] the kernel's index in CALLABLE_KERNELS, slot[5] its argument count, slot[6] the index
+ * (int32 words) of the argument table (one row per call), slot[7..8] this thread's rows [first, end).
+ * Addresses are bytes, sizes elements.
  */
+/**
+ * The kernels a worker runs by name for command 9 (a list of calls): the command names one by its
+ * index here.
+ */
+export const CALLABLE_KERNELS = [
+  "reluForward", "reluBackward", "batchNormSums", "batchNormNormalize", "batchNormBackwardSums", "batchNormBackwardApply",
+  "maxPool2x2", "maxPoolBackward", "upsampleNearest2x", "upsampleNearest2xBackward", "winogradPadPlanes",
+] as const;
+
+/** A kernel of {@link CALLABLE_KERNELS}. */
+export type CallableKernel = (typeof CALLABLE_KERNELS)[number];
+
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require("node:worker_threads");
 const { module, memory, slot, scratch } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const { gemm, im2col, col2imAccumulate, convDirect, convWinograd, convDirectWeightGradT, winogradWeightGrad } = instance.exports;
+const callable = ${JSON.stringify(CALLABLE_KERNELS)}.map((name) => instance.exports[name]);
 const ctl = new Int32Array(memory.buffer, 0, slot + 32);
 const ctlF = new Float32Array(memory.buffer, 0, slot + 32);
 let seen = 0;
@@ -50,6 +66,10 @@ for (;;) {
       }
     } else if (cmd === 6) {
       convDirectWeightGradT(...Array.from(ctl.subarray(slot + 4, slot + 20)));
+    } else if (cmd === 9) {
+      const fn = callable[ctl[slot + 4]], n = ctl[slot + 5], table = ctl[slot + 6];
+      const rows = new Int32Array(memory.buffer, table << 2, ctl[slot + 8] * n);
+      for (let r = ctl[slot + 7]; r < ctl[slot + 8]; r++) fn(...Array.from(rows.subarray(r * n, (r + 1) * n)));
     } else if (cmd === 8) {
       winogradWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 16)));
     } else if (cmd === 3 || cmd === 4) {
