@@ -202,7 +202,14 @@ const KERNEL_WINOGRAD = 1;
  */
 export const WINOGRAD_MIN_CHANNELS = 4;
 const CMD_WINOGRAD_WEIGHT_GRAD = 8;
+/**
+ * For the tests: with `rowsFirst`, the concurrent backward's calling thread takes Winograd weight
+ * gradient rows before computing the input gradient too (in training it usually finds them all taken
+ * by then), so that the rows it computes are checked. Not part of the package's API.
+ */
+export const concurrentBackwardTesting = { rowsFirst: false };
 const CMD_CALLS = 9;
+const CMD_WINOGRAD_WEIGHT_GRAD_ROWS = 10;
 /** Int32 words of the argument table of {@link WasmKernels.calls} (below the operand area). */
 const CALL_TABLE_WORDS = 4096;
 /**
@@ -256,6 +263,14 @@ const usesWinogradWeightGrad = (g: ConvGeometry) =>
  */
 const WINOGRAD_PANEL_BYTES = 512 * 1024;
 const WINOGRAD_MAX_GROUPS = 256;
+
+/** `[0, total)` cut into at most `parts` contiguous ranges `[from, to)` (none when total is 0). */
+function ranges(total: number, parts: number): [number, number][] {
+  const per = Math.ceil(total / Math.max(1, Math.min(parts, total)));
+  const out: [number, number][] = [];
+  for (let from = 0; from < total; from += per) out.push([from, Math.min(total, from + per)]);
+  return out;
+}
 
 /** Elements spanned by a `rows x cols` matrix with leading dimension `ld` (0 when empty). */
 const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
@@ -1177,8 +1192,9 @@ class WasmKernels implements WasmBackend {
     const Hd = 2 * TH;
     const Wd = 2 * TW4;
     const flops = 2 * batch * M * K * L;
-    const parts = alongside ? 1 : Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
-    const rowsPer = Math.ceil(4 / parts);
+    // with `alongside`, worker 1 and then the calling thread take the 4 transform rows one at a time
+    const parts = alongside ? 2 : Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
+    const rowsPer = alongside ? 1 : Math.ceil(4 / parts);
     // groups of 4 tiles per chunk: the thread's Z and V panels of a chunk take about WINOGRAD_PANEL_BYTES
     const Mp = this.k.winogradWgradRowsM(M);
     const Np = this.k.winogradWgradColsN(N);
@@ -1200,17 +1216,38 @@ class WasmKernels implements WasmBackend {
     const xAt = this.place(x, batch * image, xPtr);
     const dyAt = this.place(dy, batch * M * L, dyPtr);
     const dq = dyAligned ? dyAt : dqPad;
-    this.k.winogradPadPlanes(xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, xq);
-    if (!dyAligned) this.k.winogradPadPlanes(dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq);
+    // the zero-bordered planes, split across the threads by planes
+    const pads = (src: number, planes: number, H: number, W: number, top: number, left: number, Hp: number, Wp: number, dst: number) =>
+      ranges(planes, this.workersLost ? 1 : this.threads).map(([p0, p1]) => [
+        [src + 4 * p0 * H * W, p1 - p0, H, W, top, left, Hp, Wp, dst + 4 * p0 * Hp * Wp],
+      ]);
+    this.calls("winogradPadPlanes", pads(xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, xq), batch * N * Hq * Wq);
+    if (!dyAligned) this.calls("winogradPadPlanes", pads(dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq), batch * M * Hd * Wd);
     this.gemms += batch;
     const args = (t: number) => [xq, dq, N, M, batch, TH, TW4, Math.min(4, t * rowsPer), Math.min(4, (t + 1) * rowsPer), Gc, acc, scratch + t * scratchBytes];
     const seq = ++this.seq;
     if (alongside) {
-      // all of it on worker 1, while the calling thread runs `alongside` past this call's operands
-      this.post(1, seq, CMD_WINOGRAD_WEIGHT_GRAD, args(0));
+      // worker 1 takes transform rows one at a time from a shared counter while the calling thread
+      // runs `alongside` past this call's operands, then joins it; each row's accumulators are the
+      // same whoever computes them
+      const ctl = this.i32;
+      const counter = this.slotIndex(0) + 1; // slot 0 belongs to the calling thread: words 0..2 are free
+      Atomics.store(ctl, counter, 0);
+      // words 4..15 as for command 8 (the row range unused), 16: the counter
+      this.post(1, seq, CMD_WINOGRAD_WEIGHT_GRAD_ROWS, [...args(0), counter]);
       this.parallelGemms++;
+      const own = args(1);
+      const takeRows = () => {
+        for (let r = Atomics.add(ctl, counter, 1); r < 4; r = Atomics.add(ctl, counter, 1)) {
+          own[7] = r;
+          own[8] = r + 1;
+          this.k.winogradWeightGrad(...own);
+        }
+      };
       try {
-        alongside(align(scratch + scratchBytes, 64));
+        if (concurrentBackwardTesting.rowsFirst) takeRows();
+        alongside(align(scratch + 2 * scratchBytes, 64));
+        takeRows();
       } finally {
         this.waitWorkers(seq, 1);
       }

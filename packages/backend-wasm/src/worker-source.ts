@@ -13,7 +13,9 @@
  * slot[27] the index (int32 words) of the shared work counter, taken with Atomics.add, slot[29] the
  * index of the work-item table (image, first output row, end row: 3 int32 per item, written by the
  * calling thread) and slot[30] its item count. For 8 (Winograd weight gradient):
- * slot[4..15] the arguments of the kernels' winogradWeightGrad. For 9 (a list of calls of one kernel):
+ * slot[4..15] the arguments of the kernels' winogradWeightGrad; for 10 (the same, transform rows taken
+ * one at a time): those arguments (the row range unused) and slot[16] the index of the shared row
+ * counter. For 9 (a list of calls of one kernel):
  * slot[4] the kernel's index in CALLABLE_KERNELS, slot[5] its argument count, slot[6] the index
  * (int32 words) of the argument table (one row per call), slot[7..8] this thread's rows [first, end).
  * Addresses are bytes, sizes elements.
@@ -72,6 +74,14 @@ for (;;) {
       for (let r = ctl[slot + 7]; r < ctl[slot + 8]; r++) fn(...Array.from(rows.subarray(r * n, (r + 1) * n)));
     } else if (cmd === 8) {
       winogradWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 16)));
+    } else if (cmd === 10) {
+      const a = Array.from(ctl.subarray(slot + 4, slot + 16));
+      const counter = ctl[slot + 16];
+      for (let r = Atomics.add(ctl, counter, 1); r < 4; r = Atomics.add(ctl, counter, 1)) {
+        a[7] = r;
+        a[8] = r + 1;
+        winogradWeightGrad(...a);
+      }
     } else if (cmd === 3 || cmd === 4) {
       const w = ctl[slot + 4], K = ctl[slot + 5], cout = ctl[slot + 6], L = ctl[slot + 7];
       const inBase = ctl[slot + 8], image = ctl[slot + 9], outBase = ctl[slot + 10];
