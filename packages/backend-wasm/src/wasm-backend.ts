@@ -1017,7 +1017,9 @@ class WasmKernels implements WasmBackend {
       const f = this.f32;
       f.set(weight.subarray(0, cout * K), wPtr >> 2);
       f.set(dy.subarray(0, batch * cout * L), dyPtr >> 2);
-      f.set(dx.subarray(0, batch * image), dxPtr >> 2);
+      // a fresh dx (dxZero) is taken as zeros whatever it holds
+      if (args.dxZero === true) f.fill(0, dxPtr >> 2, (dxPtr >> 2) + batch * image);
+      else f.set(dx.subarray(0, batch * image), dxPtr >> 2);
       this.gemms += batch;
       this.splitImages(batch, parts, CMD_CONV_BACKWARD_DATA, [wPtr, K, cout, L, dyPtr, image, dxPtr], colsPtr, colsBytes, 0, geometry, (b0, b1, cols) => {
         for (let b = b0; b < b1; b++) {
@@ -1039,7 +1041,8 @@ class WasmKernels implements WasmBackend {
       f.set(dy.subarray(b * cout * L, (b + 1) * cout * L), dyPtr >> 2);
       this.gemms++;
       this.run(true, false, K, L, cout, 1, wPtr, K, dyPtr, L, 0, colsPtr, L, -1);
-      f.set(dx.subarray(b * image, (b + 1) * image), dxPtr >> 2);
+      if (args.dxZero === true) f.fill(0, dxPtr >> 2, (dxPtr >> 2) + image);
+      else f.set(dx.subarray(b * image, (b + 1) * image), dxPtr >> 2);
       this.k.col2imAccumulate(dxPtr, colsPtr, ...geometry);
       dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + image), b * image);
     }

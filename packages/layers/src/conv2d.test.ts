@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ArgumentError, Rng, ShapeError, Tensor, randn } from "@unetkit/tensor";
+import { Arena, ArgumentError, Rng, ShapeError, Tensor, randn, withArena } from "@unetkit/tensor";
 import { assertLayerGradcheck } from "@unetkit/testing";
 import { expectMatches, layerFixture, tensorOf } from "../test/fixture-helpers.js";
 import { Conv2D, conv2dBackward, conv2dBackwardBias, conv2dBackwardData, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
@@ -201,6 +201,37 @@ describe("conv2dBackward", () => {
     expect(() => conv2dBackward(dy, randn([2, 2, 6, 6], rng), w, { padding: 1 })).toThrow(ShapeError);
     expect(() => conv2dBackward(dy, "x" as unknown as Tensor, w)).toThrow(/Conv2D/);
     expect(() => conv2dBackward(dy, x, w, { padding: 1, weightGradInto: new Tensor("float32", [4, 3, 3, 2]) })).toThrow(/weightGradInto must have the weight shape/);
+  });
+});
+
+describe("conv functions inside an arena", () => {
+  it("give the same bits as outside, with the memory they take unzeroed poisoned (NaN): nothing reads before writing", () => {
+    const arena = new Arena();
+    Arena.poisonUninitialized = true;
+    try {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 3, max: 9 }),
+          fc.constantFrom(1, 2), fc.constantFrom(1, 3), fc.integer(), (n, cin, cout, size, stride, k, seed) => {
+            const rng = new Rng(seed);
+            const x = randn([n, cin, size, size], rng);
+            const w = randn([cout, cin, k, k], rng);
+            const b = randn([cout], rng);
+            const opts = { stride, padding: k >> 1 };
+            const run = () => {
+              const y = conv2dForward(x, w, b, opts);
+              const dx = conv2dBackwardData(y, w, x.shape, opts);
+              const both = conv2dBackward(y, x, w, opts);
+              return [y, dx, both.dx, both.dW].map((t) => Array.from(t.data));
+            };
+            const plain = run();
+            arena.reset();
+            expect(withArena(arena, run)).toEqual(plain);
+          }),
+        { numRuns: 40 },
+      );
+    } finally {
+      Arena.poisonUninitialized = false;
+    }
   });
 });
 

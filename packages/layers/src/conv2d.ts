@@ -215,7 +215,8 @@ function dataGradSetup(dy: Tensor, weight: Tensor, inputShape: Shape, options: C
     }
     checkSameDType(op, "accumulateInto", into, dy.dtype, "the output gradient");
   }
-  return { g, cout, n: inputShape[0], dx: into ?? new Tensor(dy.dtype, inputShape), into };
+  // a fresh dx is written whole by a backend kernel (dxZero), and zero-filled before the reference path adds into it
+  return { g, cout, n: inputShape[0], dx: into ?? empty(inputShape, dy.dtype), into };
 }
 
 /**
@@ -244,6 +245,7 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputShape: Shape
     kernels.conv2dBackwardData({ geometry: g, batch: n, cout, dy: dy.data, weight: weight.data, dx: dx.data, dxZero: into === undefined });
     return dx;
   }
+  if (into === undefined) dx.data.fill(0);
   const gemm = kernels.gemm;
   const pointwise = isPointwise(g);
   const dcols: TypedArray | null = pointwise ? null : allocate(dy.dtype, n > 0 ? K * L : 0);
@@ -410,7 +412,8 @@ export function conv2dBackward(dy: Tensor, x: Tensor, weight: Tensor, options: C
     kernels.conv2dBackward({ geometry: g, batch: n, cout, dy: dy.data, x: x.data, weight: weight.data, dx: dx.data, dW: dW.data, dxZero: true });
     if (db !== undefined) conv2dBackwardBias(dy, db);
   } else {
-    // the reference path: the two functions, into the checked (fresh, all-zero) dx and dW
+    // the reference path: the two functions, into the checked fresh dx (zero-filled here) and dW
+    dx.data.fill(0);
     conv2dBackwardData(dy, weight, x.shape, { ...window, accumulateInto: dx });
     conv2dBackwardWeight(dy, x, weight.shape, { ...window, accumulateInto: dW, biasGradInto: db });
   }

@@ -90,10 +90,10 @@ export interface Conv2dBackwardDataArgs extends Conv2dBatchArgs {
   weight: TypedArray;
   dx: TypedArray;
   /**
-   * The caller's promise that `dx` holds only zeros (a freshly allocated gradient), so a backend
-   * may store the sums instead of adding them to `dx` (and skip reading it). The values are the
-   * same either way: a sum that starts from +0 is never -0, and 0 + s = s. Omitted or `false`:
-   * `dx` may hold anything and must be accumulated into.
+   * `dx` is a fresh gradient: whatever it holds must be ignored and taken as zeros, so the backend
+   * computes `dx = col2im(...)` and writes every element of it (storing the sums, or zeroing its
+   * copy before accumulating). The values are those of accumulating into zeros: a sum that starts
+   * from +0 is never -0, and 0 + s = s. Omitted or `false`: `dx` is accumulated into.
    */
   dxZero?: boolean;
 }
