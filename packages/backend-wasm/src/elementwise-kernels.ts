@@ -66,8 +66,17 @@ export interface OperandArea {
   calls(name: CallableKernel, parts: number[][][], elements: number): void;
 }
 
-/** `[0, total)` cut into at most `parts` contiguous ranges `[from, to)` of whole `unit`s (none when total is 0). */
-function ranges(total: number, parts: number, unit = 1): [number, number][] {
+/**
+ * `[0, total)` cut into at most `parts` contiguous ranges `[from, to)` of whole `unit`s (the last
+ * may be shorter; none when total is 0): how a kernel's work is shared out across threads.
+ *
+ * @example
+ * ```ts
+ * ranges(10, 2); // [[0, 5], [5, 10]]
+ * ranges(10, 2, 4); // [[0, 8], [8, 10]]
+ * ```
+ */
+export function ranges(total: number, parts: number, unit = 1): [number, number][] {
   const units = Math.ceil(total / unit);
   const per = Math.ceil(units / Math.max(1, Math.min(parts, units))) * unit;
   const out: [number, number][] = [];
@@ -261,10 +270,12 @@ export function batchNormStatisticsWasm(area: OperandArea, args: BatchNormStatis
       }),
     );
     area.calls("batchNormSums", parts, size);
-  } else eachChunk(size, plane, (e0, len) => {
-    f.set(x.subarray(e0, e0 + len), xPtr >> 2);
-    k.batchNormSums(xPtr, e0, len, channels, plane, shiftPtr, accPtr);
-  });
+  } else {
+    eachChunk(size, plane, (e0, len) => {
+      f.set(x.subarray(e0, e0 + len), xPtr >> 2);
+      k.batchNormSums(xPtr, e0, len, channels, plane, shiftPtr, accPtr);
+    });
+  }
   for (let ch = 0; ch < channels; ch++) {
     // lanes 0 and 1 are the TypeScript loop's even and odd accumulators: s += t, s2 += t2
     const s = acc[4 * ch] + acc[4 * ch + 1];
@@ -365,11 +376,13 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
       }),
     );
     area.calls("batchNormBackwardSums", parts, size);
-  } else eachChunk(size, plane, (e0, len) => {
-    f.set(dy.subarray(e0, e0 + len), dyi);
-    f.set(x.subarray(e0, e0 + len), xi);
-    k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr);
-  });
+  } else {
+    eachChunk(size, plane, (e0, len) => {
+      f.set(dy.subarray(e0, e0 + len), dyi);
+      f.set(x.subarray(e0, e0 + len), xi);
+      k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr);
+    });
+  }
   const params = new Float64Array(f.buffer, paramsPtr, 4 * channels);
   for (let ch = 0; ch < channels; ch++) {
     const s = invstd[ch];

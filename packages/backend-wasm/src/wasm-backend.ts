@@ -264,14 +264,6 @@ const usesWinogradWeightGrad = (g: ConvGeometry) =>
 const WINOGRAD_PANEL_BYTES = 512 * 1024;
 const WINOGRAD_MAX_GROUPS = 256;
 
-/** `[0, total)` cut into at most `parts` contiguous ranges `[from, to)` (none when total is 0). */
-function ranges(total: number, parts: number): [number, number][] {
-  const per = Math.ceil(total / Math.max(1, Math.min(parts, total)));
-  const out: [number, number][] = [];
-  for (let from = 0; from < total; from += per) out.push([from, Math.min(total, from + per)]);
-  return out;
-}
-
 /** Elements spanned by a `rows x cols` matrix with leading dimension `ld` (0 when empty). */
 const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
 
@@ -1221,7 +1213,7 @@ class WasmKernels implements WasmBackend {
     const dq = dyAligned ? dyAt : dqPad;
     // the zero-bordered planes, split across the threads by planes
     const pads = (src: number, planes: number, H: number, W: number, top: number, left: number, Hp: number, Wp: number, dst: number) =>
-      ranges(planes, this.workersLost ? 1 : this.threads).map(([p0, p1]) => [
+      elementwise.ranges(planes, this.workersLost ? 1 : this.threads).map(([p0, p1]) => [
         [src + 4 * p0 * H * W, p1 - p0, H, W, top, left, Hp, Wp, dst + 4 * p0 * Hp * Wp],
       ]);
     this.calls("winogradPadPlanes", pads(xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, xq), batch * N * Hq * Wq);
