@@ -217,7 +217,7 @@ describe("fused conv kernels", () => {
     );
   });
 
-  it("conv2dBackward gives the two separate kernels' bits, and with threads runs a 3x3 stride-1 weight gradient beside the input gradient", () => {
+  it("conv2dBackward gives the two separate kernels' bits, and with threads shares a 3x3 stride-1 weight gradient and the input gradient out in one split", () => {
     fc.assert(
       fc.property(caseArb, fc.boolean(), ({ g, batch, cout, seed }, dxZero) => {
         const { image, K, L } = sizes(g);
@@ -240,7 +240,7 @@ describe("fused conv kernels", () => {
       }),
       { numRuns: 100 },
     );
-    // a SimpleUNet-sized layer: one split (the weight gradient on the worker), the same bits as 1 thread
+    // a SimpleUNet-sized layer: one split (both threads take weight-gradient rows, then input-gradient work items), the same bits as 1 thread
     const g: ConvGeometry = { channels: 16, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 32, outW: 32 };
     const { image, K, L } = sizes(g);
     const batch = 4;

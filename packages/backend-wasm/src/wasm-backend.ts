@@ -174,6 +174,16 @@ interface DirectConv {
   M: number; outH: number; outW: number;
 }
 
+/**
+ * Work every thread does before a convolution's work items (see WasmKernels.directConv): `record`
+ * holds worker 1's part (the arguments of winogradWeightGrad and the index of the shared row
+ * counter), `run` does the calling thread's.
+ */
+interface ConvLead {
+  record: number[];
+  run: () => void;
+}
+
 const PAGE = 65536;
 /** Maximum pages of the shared memory: must equal `--maximumMemory` in scripts/build-wasm.mjs. */
 const SHARED_MAX_PAGES = 32768;
@@ -202,14 +212,16 @@ const KERNEL_WINOGRAD = 1;
  */
 export const WINOGRAD_MIN_CHANNELS = 4;
 const CMD_WINOGRAD_WEIGHT_GRAD = 8;
-/**
- * For the tests: with `rowsFirst`, the concurrent backward's calling thread takes Winograd weight
- * gradient rows before computing the input gradient too (in training it usually finds them all taken
- * by then), so that the rows it computes are checked. Not part of the package's API.
- */
-export const concurrentBackwardTesting = { rowsFirst: false };
 const CMD_CALLS = 9;
-const CMD_WINOGRAD_WEIGHT_GRAD_ROWS = 10;
+/**
+ * Rows of transform positions (of 4) per work item of a concurrent backward's Winograd weight
+ * gradient. Every call reads all the tiles, so fewer, larger items read less: measured on the
+ * SimpleUNet's ten 3x3 layers (batch 8, operands in blocks, 2 threads, conv2dBackward only), 1 row
+ * per item 52-54 ms, 2 rows 50-52, 4 rows (one thread takes the whole weight gradient while the
+ * other starts on the input gradient's work items, which both finish) 48-50; 1 thread 89-93.
+ */
+const WGRAD_ROWS_PER_ITEM = 4;
+const CMD_ROWS_THEN_CONV_IMAGES = 11;
 /** Int32 words of the argument table of {@link WasmKernels.calls} (below the operand area). */
 const CALL_TABLE_WORDS = 4096;
 /**
@@ -780,11 +792,14 @@ class WasmKernels implements WasmBackend {
    * `accumulate`: add to `out` instead of overwriting it. `winograd`: run convWinograd (weights
    * packed by packWinogradWeights) instead of convDirect; its row split gives each thread an even
    * number of rows, so that no 2x2 tile row is shared. Bit-identical for any split or thread count
-   * (every output element is computed in the same order, whichever thread computes it).
+   * (every output element is computed in the same order, whichever thread computes it). `lead`:
+   * work every thread does first, before taking work items (always used then, even for one image):
+   * the Winograd weight gradient rows of a concurrent backward, `record` being worker 1's arguments
+   * of it (see worker-source.ts, command 11) and `run` the calling thread's.
    */
   private directConv(
     d: DirectConv, batch: number, xPtr: number, wpk: number, outPtr: number, accumulate: boolean, scratch: number, scratchBytes: number,
-    winograd: boolean, threads: number, table: number,
+    winograd: boolean, threads: number, table: number, lead?: ConvLead,
   ): void {
     const conv = winograd ? this.k.convWinograd : this.k.convDirect;
     const ldx = d.N * d.H * d.W * 4;
@@ -795,12 +810,13 @@ class WasmKernels implements WasmBackend {
       b0, b1, oy0, oy1, acc, scratch + t * scratchBytes,
     ];
     const flops = 2 * batch * d.M * d.N * d.kh * d.kw * d.outH * d.outW;
-    const T = this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : threads;
+    const T = this.workersLost || (flops < MIN_PARALLEL_FLOPS && lead === undefined) ? 1 : threads;
     if (T === 1) {
+      lead?.run();
       conv(...args(0, batch, 0, d.outH, 0));
       return;
     }
-    const byImages = batch >= T;
+    const byImages = batch >= T || lead !== undefined;
     // rows go in units of 2 (a Winograd tile row) or 1
     const unit = winograd ? 2 : 1;
     const units = Math.ceil(d.outH / unit);
@@ -825,14 +841,23 @@ class WasmKernels implements WasmBackend {
     if (byImages) Atomics.store(ctl, counter, 0);
     const seq = ++this.seq;
     let used = 0;
+    if (lead !== undefined) this.i32.set(lead.record, this.callTable >> 2);
     for (let w = 1; w < parts; w++) {
       if (!byImages && w * per >= d.outH) break;
       const a = byImages ? args(0, batch, 0, d.outH, w) : args(0, batch, w * per, Math.min(d.outH, (w + 1) * per), w);
-      // words 4..26: convDirect's arguments; 27: the work counter; 28: the kernel; 29, 30: the item table, its length
-      this.post(w, seq, byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT, [...a, counter, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT, table >> 2, count]);
+      // words 4..26: convDirect's arguments; 27: the work counter; 28: the kernel; 29, 30: the item
+      // table, its length; 31: where the lead's record is (worker 1 only)
+      const cmd = lead !== undefined && w === 1 ? CMD_ROWS_THEN_CONV_IMAGES : byImages ? CMD_CONV_DIRECT_IMAGES : CMD_CONV_DIRECT;
+      this.post(w, seq, cmd, [...a, counter, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT, table >> 2, count, this.callTable >> 2]);
       used = w;
     }
     if (used > 0) this.parallelGemms++;
+    try {
+      lead?.run();
+    } catch (e) {
+      this.waitWorkers(seq, used);
+      throw e;
+    }
     if (byImages) {
       const a = args(0, 1, 0, d.outH, 0);
       for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
@@ -853,11 +878,11 @@ class WasmKernels implements WasmBackend {
    * gradient), initialises the output (`init`: bias planes, the current `out` to accumulate into, or
    * nothing), runs {@link directConv} (by Winograd where {@link usesWinograd}) and copies the output
    * back. Its operands start at `base` (default: the operand area's start) and it runs on up to
-   * `threads` threads (default: all).
+   * `threads` threads (default: all), each doing its part of `lead` first (see {@link directConv}).
    */
   private directConvCall(
     d: DirectConv, batch: number, x: Float32Array, weight: Float32Array, transposeFlip: boolean,
-    out: Float32Array, init: Float32Array | "accumulate" | null, base = this.opBase, threads = this.threads,
+    out: Float32Array, init: Float32Array | "accumulate" | null, base = this.opBase, threads = this.threads, lead?: ConvLead,
   ): void {
     const K = d.N * d.kh * d.kw;
     const image = d.N * d.H * d.W;
@@ -895,7 +920,7 @@ class WasmKernels implements WasmBackend {
       }
     }
     this.gemms += batch;
-    this.directConv(d, batch, xAt, wpk, outAt, init !== null, scratch, scratchBytes, winograd, threads, table);
+    this.directConv(d, batch, xAt, wpk, outAt, init !== null, scratch, scratchBytes, winograd, threads, table, lead);
     if (outIn < 0) out.set(f.subarray(outPtr >> 2, (outPtr >> 2) + batch * outImage), 0);
   }
 
@@ -1158,9 +1183,9 @@ class WasmKernels implements WasmBackend {
       N: cout, H: g.outH, W: g.outW, padH, padW, kh: g.kernelH, kw: g.kernelW,
       dh: g.dilationH, dw: g.dilationW, M: g.channels, outH: g.height, outW: g.width,
     };
-    // the weight gradient on worker 1, the input gradient on this thread alone, past its operands
-    this.winogradWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array, (base) =>
-      this.directConvCall(d, batch, dy as Float32Array, weight as Float32Array, true, dx as Float32Array, args.dxZero === true ? null : "accumulate", base, 1),
+    // both threads take the weight gradient's rows, then the input gradient's work items
+    this.winogradWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array, (base, lead) =>
+      this.directConvCall(d, batch, dy as Float32Array, weight as Float32Array, true, dx as Float32Array, args.dxZero === true ? null : "accumulate", base, this.threads, lead),
     );
   }
 
@@ -1173,7 +1198,7 @@ class WasmKernels implements WasmBackend {
    */
   private winogradWeightGrad(
     g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array,
-    alongside?: (base: number) => void,
+    alongside?: (base: number, lead: ConvLead) => void,
   ): void {
     const N = g.channels;
     const M = cout;
@@ -1187,9 +1212,9 @@ class WasmKernels implements WasmBackend {
     const Hd = 2 * TH;
     const Wd = 2 * TW4;
     const flops = 2 * batch * M * K * L;
-    // with `alongside`, worker 1 and then the calling thread take the 4 transform rows one at a time
+    // with `alongside`, worker 1 and the calling thread take the 4 transform rows one at a time
     const parts = alongside ? 2 : Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
-    const rowsPer = alongside ? 1 : Math.ceil(4 / parts);
+    const rowsPer = alongside ? WGRAD_ROWS_PER_ITEM : Math.ceil(4 / parts);
     // groups of 4 tiles per chunk: the thread's Z and V panels of a chunk take about WINOGRAD_PANEL_BYTES
     const Mp = this.k.winogradWgradRowsM(M);
     const Np = this.k.winogradWgradColsN(N);
@@ -1220,33 +1245,24 @@ class WasmKernels implements WasmBackend {
     if (!dyAligned) this.calls("winogradPadPlanes", pads(dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq), batch * M * Hd * Wd);
     this.gemms += batch;
     const args = (t: number) => [xq, dq, N, M, batch, TH, TW4, Math.min(4, t * rowsPer), Math.min(4, (t + 1) * rowsPer), Gc, acc, scratch + t * scratchBytes];
-    const seq = ++this.seq;
     if (alongside) {
-      // worker 1 takes transform rows one at a time from a shared counter while the calling thread
-      // runs `alongside` past this call's operands, then joins it; each row's accumulators are the
-      // same whoever computes them
+      // worker 1 and the calling thread take the transform rows one at a time from a shared counter
+      // (each row's accumulators are the same whoever computes them), then `alongside`'s work items
       const ctl = this.i32;
       const counter = this.slotIndex(0) + 1; // slot 0 belongs to the calling thread: words 0..2 are free
       Atomics.store(ctl, counter, 0);
-      // words 4..15 as for command 8 (the row range unused), 16: the counter
-      this.post(1, seq, CMD_WINOGRAD_WEIGHT_GRAD_ROWS, [...args(0), counter]);
-      this.parallelGemms++;
       const own = args(1);
-      const takeRows = () => {
-        for (let r = Atomics.add(ctl, counter, 1); r < 4; r = Atomics.add(ctl, counter, 1)) {
-          own[7] = r;
-          own[8] = r + 1;
+      const per = WGRAD_ROWS_PER_ITEM;
+      const run = () => {
+        for (let r = Atomics.add(ctl, counter, 1); r * per < 4; r = Atomics.add(ctl, counter, 1)) {
+          own[7] = r * per;
+          own[8] = Math.min(4, (r + 1) * per);
           this.k.winogradWeightGrad(...own);
         }
       };
-      try {
-        if (concurrentBackwardTesting.rowsFirst) takeRows();
-        alongside(align(scratch + 2 * scratchBytes, 64));
-        takeRows();
-      } finally {
-        this.waitWorkers(seq, 1);
-      }
+      alongside(align(scratch + 2 * scratchBytes, 64), { record: [...args(0), counter, per], run }); // counted as one split there
     } else {
+      const seq = ++this.seq;
       let used = 0;
       for (let w = 1; w < parts; w++) {
         if (w * rowsPer >= 4) break;

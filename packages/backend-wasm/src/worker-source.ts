@@ -13,9 +13,10 @@
  * slot[27] the index (int32 words) of the shared work counter, taken with Atomics.add, slot[29] the
  * index of the work-item table (image, first output row, end row: 3 int32 per item, written by the
  * calling thread) and slot[30] its item count. For 8 (Winograd weight gradient):
- * slot[4..15] the arguments of the kernels' winogradWeightGrad; for 10 (the same, transform rows taken
- * one at a time): those arguments (the row range unused) and slot[16] the index of the shared row
- * counter. For 9 (a list of calls of one kernel):
+ * slot[4..15] the arguments of the kernels' winogradWeightGrad. For 11 (command 7 after Winograd
+ * weight gradient rows taken one at a time from a shared counter): the words of 7, and slot[31] the
+ * index (int32 words) of a record of 14 words: winogradWeightGrad's arguments (the row range unused),
+ * the index of the item counter and the rows per item. For 9 (a list of calls of one kernel):
  * slot[4] the kernel's index in CALLABLE_KERNELS, slot[5] its argument count, slot[6] the index
  * (int32 words) of the argument table (one row per call), slot[7..8] this thread's rows [first, end).
  * Addresses are bytes, sizes elements.
@@ -54,7 +55,17 @@ for (;;) {
         ctl[slot + 11], ctl[slot + 12], ctl[slot + 13], ctlF[slot + 14], ctl[slot + 15], ctl[slot + 16], scratch);
     } else if (cmd === 5) {
       (ctl[slot + 28] === 1 ? convWinograd : convDirect)(...Array.from(ctl.subarray(slot + 4, slot + 27)));
-    } else if (cmd === 7) {
+    } else if (cmd === 7 || cmd === 11) {
+      if (cmd === 11) {
+        const rec = new Int32Array(memory.buffer, ctl[slot + 31] << 2, 14);
+        const w = Array.from(rec.subarray(0, 12));
+        const rows = rec[12], per = rec[13];
+        for (let r = Atomics.add(ctl, rows, 1); r * per < 4; r = Atomics.add(ctl, rows, 1)) {
+          w[7] = r * per;
+          w[8] = Math.min(4, (r + 1) * per);
+          winogradWeightGrad(...w);
+        }
+      }
       const a = Array.from(ctl.subarray(slot + 4, slot + 27));
       const conv = ctl[slot + 28] === 1 ? convWinograd : convDirect;
       const counter = ctl[slot + 27], table = ctl[slot + 29], count = ctl[slot + 30];
@@ -74,14 +85,6 @@ for (;;) {
       for (let r = ctl[slot + 7]; r < ctl[slot + 8]; r++) fn(...Array.from(rows.subarray(r * n, (r + 1) * n)));
     } else if (cmd === 8) {
       winogradWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 16)));
-    } else if (cmd === 10) {
-      const a = Array.from(ctl.subarray(slot + 4, slot + 16));
-      const counter = ctl[slot + 16];
-      for (let r = Atomics.add(ctl, counter, 1); r < 4; r = Atomics.add(ctl, counter, 1)) {
-        a[7] = r;
-        a[8] = r + 1;
-        winogradWeightGrad(...a);
-      }
     } else if (cmd === 3 || cmd === 4) {
       const w = ctl[slot + 4], K = ctl[slot + 5], cout = ctl[slot + 6], L = ctl[slot + 7];
       const inBase = ctl[slot + 8], image = ctl[slot + 9], outBase = ctl[slot + 10];
