@@ -56,14 +56,15 @@ export interface OperandArea {
   reserve(bytes: number): Float32Array;
   /** The byte address of an array that lies in the backend's memory (a block), else -1. */
   resident(a: TypedArray): number;
-  /** Threads that {@link OperandArea.calls} may split calls over (1: the calling thread only). */
+  /** Threads that {@link OperandArea.calls} may share items out to (1: the calling thread only). */
   readonly threads: number;
   /**
-   * Runs kernel `name` once per argument row, the rows of `parts[t]` on thread t (or all of them in
-   * order on the calling thread when `elements` is too few to be worth waking a worker). The parts
-   * must write disjoint memory.
+   * Runs kernel `name` once per argument row of every item (a list of rows run in order by one
+   * thread), the items shared out to the threads as they come for them (or all of them in order on
+   * the calling thread when `elements` is too few to be worth waking a worker). Items must write
+   * disjoint memory.
    */
-  calls(name: CallableKernel, parts: number[][][], elements: number): void;
+  calls(name: CallableKernel, items: number[][][], elements: number): void;
 }
 
 /**
@@ -98,6 +99,13 @@ function residents(area: OperandArea, arrays: TypedArray[]): number[] | null {
 const CHUNK = 16384;
 
 const align = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/**
+ * Items per thread an elementwise kernel's work is cut into when it is shared out: the calling
+ * thread starts at once and a worker joins when it wakes (12-110 µs later), so the items must be
+ * small enough for the threads to finish close together.
+ */
+const ITEMS_PER_THREAD = 4;
 
 const kernels = (area: OperandArea) => area.exports as unknown as ElementwiseExports;
 
@@ -162,7 +170,7 @@ export function reluForwardWasm(area: OperandArea, args: ReluForwardArgs): void 
   const k = kernels(area);
   const at = residents(area, [x, y]);
   if (at !== null) {
-    const parts = ranges(n, area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, i1 - i0]]);
+    const parts = ranges(n, ITEMS_PER_THREAD * area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, i1 - i0]]);
     area.calls("reluForward", parts, n);
     return;
   }
@@ -193,7 +201,7 @@ export function reluBackwardWasm(area: OperandArea, args: ReluBackwardArgs): voi
   const k = kernels(area);
   const at = residents(area, [dy, y, dx]);
   if (at !== null) {
-    const parts = ranges(n, area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, at[2] + 4 * i0, i1 - i0]]);
+    const parts = ranges(n, ITEMS_PER_THREAD * area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, at[2] + 4 * i0, i1 - i0]]);
     area.calls("reluBackward", parts, n);
     return;
   }
@@ -263,7 +271,7 @@ export function batchNormStatisticsWasm(area: OperandArea, args: BatchNormStatis
   const xAt = area.resident(x);
   if (xAt >= 0) {
     // each thread sums whole channels (its accumulators), image after image as one thread would
-    const parts = ranges(channels, area.threads).map(([c0, c1]) =>
+    const parts = ranges(channels, ITEMS_PER_THREAD * area.threads).map(([c0, c1]) =>
       Array.from({ length: batch }, (_, b) => {
         const e0 = (b * channels + c0) * plane;
         return [xAt + 4 * e0, e0, (c1 - c0) * plane, channels, plane, shiftPtr, accPtr];
@@ -315,7 +323,7 @@ export function batchNormNormalizeWasm(area: OperandArea, args: BatchNormNormali
   const xi = xPtr >> 2;
   const at = residents(area, [x, y]);
   if (at !== null) {
-    const parts = ranges(batch * channels, area.threads).map(([p0, p1]) => [
+    const parts = ranges(batch * channels, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [
       [at[0] + 4 * p0 * plane, at[1] + 4 * p0 * plane, p0 * plane, (p1 - p0) * plane, channels, plane, paramsPtr],
     ]);
     area.calls("batchNormNormalize", parts, size);
@@ -369,7 +377,7 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   const at = residents(area, [dy, x, dx]);
   if (at !== null) {
     // each thread sums whole channels, image after image as one thread would
-    const parts = ranges(channels, area.threads).map(([c0, c1]) =>
+    const parts = ranges(channels, ITEMS_PER_THREAD * area.threads).map(([c0, c1]) =>
       Array.from({ length: batch }, (_, b) => {
         const e0 = (b * channels + c0) * plane;
         return [at[0] + 4 * e0, at[1] + 4 * e0, e0, (c1 - c0) * plane, channels, plane, meanPtr, accPtr];
@@ -398,7 +406,7 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
     params[4 * ch + 3] = -kc * (sDy / count);
   }
   if (at !== null) {
-    const parts = ranges(batch * channels, area.threads).map(([p0, p1]) => {
+    const parts = ranges(batch * channels, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => {
       const e0 = p0 * plane;
       return [[at[0] + 4 * e0, at[1] + 4 * e0, at[2] + 4 * e0, e0, (p1 - p0) * plane, channels, plane, paramsPtr, batchStats ? 1 : 0]];
     });
@@ -440,7 +448,7 @@ export function maxPool2x2Wasm(area: OperandArea, args: MaxPool2x2Args): void {
     // the indices (an Int32Array of the caller's) go through the operand area
     const iPtr = area.base;
     const f = area.reserve(planes * outPlane * 4);
-    const parts = ranges(planes, area.threads).map(([p0, p1]) => [
+    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [
       [at[0] + 4 * p0 * inPlane, at[1] + 4 * p0 * outPlane, iPtr + 4 * p0 * outPlane, p1 - p0, H, W, outH, outW],
     ]);
     area.calls("maxPool2x2", parts, planes * inPlane);
@@ -485,7 +493,7 @@ export function maxPoolBackwardWasm(area: OperandArea, args: MaxPoolBackwardArgs
     const iPtr = area.base;
     const f = area.reserve(planes * outPlane * 4);
     new Int32Array(f.buffer, iPtr, planes * outPlane).set(indices);
-    const parts = ranges(planes, area.threads).map(([p0, p1]) => [
+    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [
       [at[0] + 4 * p0 * outPlane, iPtr + 4 * p0 * outPlane, at[1] + 4 * p0 * inPlane, p1 - p0, inPlane, outPlane],
     ]);
     area.calls("maxPoolBackward", parts, planes * inPlane);
@@ -526,7 +534,7 @@ export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2x
   if (planes * inPlane === 0) return;
   const at = residents(area, [x, y]);
   if (at !== null) {
-    const parts = ranges(planes, area.threads).map(([p0, p1]) => [[at[0] + 4 * p0 * inPlane, at[1] + 16 * p0 * inPlane, p1 - p0, H, W]]);
+    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [[at[0] + 4 * p0 * inPlane, at[1] + 16 * p0 * inPlane, p1 - p0, H, W]]);
     area.calls("upsampleNearest2x", parts, 4 * planes * inPlane);
     return;
   }
@@ -562,7 +570,7 @@ export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleN
   if (planes * inPlane === 0) return;
   const at = residents(area, [dy, dx]);
   if (at !== null) {
-    const parts = ranges(planes, area.threads).map(([p0, p1]) => [[at[0] + 16 * p0 * inPlane, at[1] + 4 * p0 * inPlane, p1 - p0, H, W]]);
+    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [[at[0] + 16 * p0 * inPlane, at[1] + 4 * p0 * inPlane, p1 - p0, H, W]]);
     area.calls("upsampleNearest2xBackward", parts, 4 * planes * inPlane);
     return;
   }

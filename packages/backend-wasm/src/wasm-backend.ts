@@ -1291,38 +1291,46 @@ class WasmKernels implements WasmBackend {
   }
 
   /**
-   * Runs kernel `name` once per argument row, the rows of `parts[t]` on thread t (the calling one
-   * takes `parts[0]`), or every row in order on the calling thread when `elements` is below
-   * {@link MIN_PARALLEL_ELEMENTS} or the table would overflow. The parts must write disjoint memory,
-   * and each part's rows must give the same bits whichever thread runs them.
+   * Runs kernel `name` once per argument row of every item of `items`. With threads (and at least
+   * {@link MIN_PARALLEL_ELEMENTS} elements, and room in the table), every thread takes the next item
+   * from a shared counter until none is left, and runs its rows in order: the calling thread starts
+   * at once and a worker joins when it wakes, so its wake-up time is not waited for. Otherwise every
+   * row runs in order on the calling thread. Items must write disjoint memory, and each item's rows
+   * must give the same bits whichever thread runs them.
    */
-  private calls(name: CallableKernel, parts: number[][][], elements: number): void {
+  private calls(name: CallableKernel, items: number[][][], elements: number): void {
     const fn = (this.k as unknown as Record<CallableKernel, (...args: number[]) => void>)[name];
-    const rows = parts.flat();
+    const rows = items.flat();
     const width = rows.length > 0 ? rows[0].length : 0;
-    const T = this.workersLost ? 1 : this.threads;
-    if (parts.length <= 1 || parts.length > T || elements < MIN_PARALLEL_ELEMENTS || rows.length * width > CALL_TABLE_WORDS) {
+    const T = this.workersLost ? 1 : Math.min(this.threads, items.length);
+    const words = items.length + 1 + rows.length * width;
+    if (T <= 1 || elements < MIN_PARALLEL_ELEMENTS || words > CALL_TABLE_WORDS) {
       for (const r of rows) fn(...r);
       return;
     }
-    const table = this.callTable >> 2;
-    for (let r = 0; r < rows.length; r++) this.i32.set(rows[r], table + r * width);
+    // the table: items.length + 1 item starts (in rows), then the rows
+    const ctl = this.i32;
+    const starts = this.callTable >> 2;
+    const table = starts + items.length + 1;
+    let row = 0;
+    for (let u = 0; u < items.length; u++) {
+      ctl[starts + u] = row;
+      for (const r of items[u]) ctl.set(r, table + width * row++);
+    }
+    ctl[starts + items.length] = row;
+    const counter = this.slotIndex(0); // slot 0 belongs to the calling thread: its first word is free
+    Atomics.store(ctl, counter, 0);
     const seq = ++this.seq;
-    let used = 0;
-    let first = parts[0].length;
-    for (let w = 1; w < parts.length; w++) {
-      const end = first + parts[w].length;
-      if (parts[w].length > 0) {
-        // words 4..8: the kernel, its argument count, the table, this thread's rows
-        this.post(w, seq, CMD_CALLS, [CALLABLE_KERNELS.indexOf(name), width, table, first, end]);
-        used = w;
-      }
-      first = end;
+    for (let w = 1; w < T; w++) {
+      // words 4..9: the kernel, its argument count, the item starts, the rows, the item count, the counter
+      this.post(w, seq, CMD_CALLS, [CALLABLE_KERNELS.indexOf(name), width, starts, table, items.length, counter]);
     }
     try {
-      for (const r of parts[0]) fn(...r);
+      for (let u = Atomics.add(ctl, counter, 1); u < items.length; u = Atomics.add(ctl, counter, 1)) {
+        for (const r of items[u]) fn(...r);
+      }
     } finally {
-      this.waitWorkers(seq, used);
+      this.waitWorkers(seq, T - 1);
     }
   }
 

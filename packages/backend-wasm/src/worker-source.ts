@@ -18,7 +18,9 @@
  * index (int32 words) of a record of 14 words: winogradWeightGrad's arguments (the row range unused),
  * the index of the item counter and the rows per item. For 9 (a list of calls of one kernel):
  * slot[4] the kernel's index in CALLABLE_KERNELS, slot[5] its argument count, slot[6] the index
- * (int32 words) of the argument table (one row per call), slot[7..8] this thread's rows [first, end).
+ * (int32 words) of the items' first rows (count + 1 of them), slot[7] that of the argument rows (one
+ * per call), slot[8] the item count and slot[9] the index of the shared item counter: items are
+ * taken one at a time, and an item's rows run in order.
  * Addresses are bytes, sizes elements.
  */
 /**
@@ -80,9 +82,12 @@ for (;;) {
     } else if (cmd === 6) {
       convDirectWeightGradT(...Array.from(ctl.subarray(slot + 4, slot + 20)));
     } else if (cmd === 9) {
-      const fn = callable[ctl[slot + 4]], n = ctl[slot + 5], table = ctl[slot + 6];
-      const rows = new Int32Array(memory.buffer, table << 2, ctl[slot + 8] * n);
-      for (let r = ctl[slot + 7]; r < ctl[slot + 8]; r++) fn(...Array.from(rows.subarray(r * n, (r + 1) * n)));
+      const fn = callable[ctl[slot + 4]], n = ctl[slot + 5], count = ctl[slot + 8], counter = ctl[slot + 9];
+      const starts = new Int32Array(memory.buffer, ctl[slot + 6] << 2, count + 1);
+      const rows = new Int32Array(memory.buffer, ctl[slot + 7] << 2, starts[count] * n);
+      for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
+        for (let r = starts[u]; r < starts[u + 1]; r++) fn(...Array.from(rows.subarray(r * n, (r + 1) * n)));
+      }
     } else if (cmd === 8) {
       winogradWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 16)));
     } else if (cmd === 3 || cmd === 4) {
