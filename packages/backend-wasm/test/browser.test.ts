@@ -166,6 +166,11 @@ describe("wasm backend in Chromium", () => {
     const shared = report.fma ? "kernels-relaxed-shared.wasm" : "kernels-shared.wasm";
     expect(served).toContainEqual({ path: `/iso/build/${shared}`, status: 200 });
     expect(served.filter((s) => s.path.endsWith(".wasm") && !/shared/.test(s.path))).toEqual([]);
+    // tensors can live in the shared memory on 2 threads and on 1, and the kernels use them in place
+    expect(report.blocks).toEqual([
+      { threads: 2, available: true, sameBits: true },
+      { threads: 1, available: true, sameBits: true },
+    ]);
   });
 
   it("cross-origin isolated, created inside a Worker: nested Web Workers, Atomics.wait, same results", async () => {
@@ -173,6 +178,7 @@ describe("wasm backend in Chromium", () => {
     expect(report.crossOriginIsolated).toBe(true);
     expect(report.callerCanWait).toBe(true);
     expect(report.requestedTwoThreads).toBe(2);
+    expect(report.blocks.map((b) => b.available && b.sameBits)).toEqual([true, true]);
     expect(report.comparisons.map((c) => c.name)).toEqual([...GEMM_NAMES, ...CONV_NAMES]);
     for (const c of report.comparisons) {
       expect({ name: c.name, ok: c.worstError <= 1, sameBits: c.sameBitsAsOneThread, split: c.split }).toEqual({ name: c.name, ok: true, sameBits: true, split: true });
@@ -192,5 +198,7 @@ describe("wasm backend in Chromium", () => {
     }
     expect(served.filter((s) => s.path.endsWith(".wasm")).map((s) => s.status)).toContain(200);
     expect(served.some((s) => /shared/.test(s.path))).toBe(false);
+    // no shared memory, so no blocks: an arena falls back to ordinary arrays
+    expect(report.blocks).toEqual([{ threads: 1, available: false, sameBits: null }]);
   });
 });

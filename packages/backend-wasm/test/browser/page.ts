@@ -35,6 +35,12 @@ export interface PageReport {
   name: string;
   fma: boolean;
   comparisons: Comparison[];
+  /**
+   * Tensors in blocks of the WebAssembly memory, per backend (`threads: 2` as asked, and 1 thread
+   * when the first has more): whether `allocateBlock` gave one, and whether a convolution and a ReLU
+   * on operands in blocks gave the bits they give on copies (null without blocks).
+   */
+  blocks: { threads: number; available: boolean; sameBits: boolean | null }[];
 }
 
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);
@@ -211,6 +217,27 @@ function compareConvs(wasm: WasmBackend, one: WasmBackend | null, label: string,
   });
 }
 
+/** A convolution and a ReLU on operands in blocks against the same on ordinary arrays (see PageReport.blocks). */
+function checkBlocks(be: WasmBackend): PageReport["blocks"][number] {
+  const g: ConvGeometry = { channels: 8, height: 16, width: 16, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 16, outW: 16 };
+  const x = values(2 * 8 * 256, 11);
+  const weight = values(8 * 8 * 9, 12);
+  const out = new Float32Array(x.length);
+  be.conv2dForward({ geometry: g, batch: 2, cout: 8, x, weight, bias: null, out });
+  const y = new Float32Array(x.length);
+  be.reluForward({ x: out, y });
+  const xb = be.allocateBlock(x.length);
+  if (xb === null) return { threads: be.threads, available: false, sameBits: null };
+  const ob = be.allocateBlock(x.length)!;
+  const yb = be.allocateBlock(x.length)!;
+  xb.set(x);
+  be.conv2dForward({ geometry: g, batch: 2, cout: 8, x: xb, weight, bias: null, out: ob });
+  be.reluForward({ x: ob, y: yb });
+  const same = sameBits(ob, out) && sameBits(yb, y);
+  for (const b of [xb, ob, yb]) be.freeBlock(b);
+  return { threads: be.threads, available: true, sameBits: same };
+}
+
 /** Runs every check and returns what it saw; backends are disposed before returning. */
 async function runChecks(): Promise<PageReport> {
   const byDefault = await createWasmBackend();
@@ -228,6 +255,7 @@ async function runChecks(): Promise<PageReport> {
       name: wasm.name,
       fma: wasm.fma,
       comparisons: [...compareGemms(wasm, one), ...CONVS.flatMap((c) => compareConvs(wasm, one, c.label, c.g, c.cout))],
+      blocks: [wasm, ...(one ? [one] : [])].map(checkBlocks),
     };
   } finally {
     wasm.dispose();
