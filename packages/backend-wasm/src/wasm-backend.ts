@@ -24,7 +24,8 @@ import * as elementwise from "./elementwise-kernels.js";
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
   /**
-   * GEMM threads including the calling one: 1 runs everything on the calling thread; more start
+   * GEMM threads including the calling one: 1 runs everything on the calling thread (on a shared
+   * memory where there is one, so that tensors can live in it, see {@link WasmBackend.allocateBlock}); more start
    * `threads - 1` worker threads over a shared WebAssembly memory: `worker_threads` in Node.js, Web
    * Workers in a browser context that is cross-origin isolated (`crossOriginIsolated === true`: the
    * page is served with `Cross-Origin-Opener-Policy: same-origin` and
@@ -283,8 +284,9 @@ const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols ===
  * Creates the WebAssembly SIMD backend: a register-blocked, cache-blocked f32x4 GEMM (4x8 micro-kernel,
  * packed B panels, A read in place), split across `threads` worker threads over shared memory, and
  * im2col/col2im kernels. It computes float32 only (`dtypes: ["float32"]`); float64 stays on the
- * TypeScript backend. Operands are copied into WebAssembly memory on each call (one `set` per
- * matrix) and C is copied back; see the README for why and what it costs.
+ * TypeScript backend. Operands that lie in blocks of its memory ({@link WasmBackend.allocateBlock},
+ * as `UNet`'s arena allocates them) are used in place; others are copied in on each call (one `set`
+ * per matrix) and the results copied back; see the README for what each costs.
  *
  * Results do not depend on the thread count: each element of C is summed in the same order whatever
  * the split (bit-identical).
