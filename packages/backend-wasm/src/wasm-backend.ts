@@ -535,6 +535,11 @@ class WasmKernels implements WasmBackend {
     return this.blockBuffers.has(a.buffer) ? a.byteOffset : -1;
   }
 
+  /** Bytes of operand area a copy of `n` floats of `a` takes: none when `a` lies in a block (it is used in place). */
+  private room(a: TypedArray, n: number): number {
+    return this.resident(a) >= 0 ? 0 : align(n * 4, 64);
+  }
+
   /** The byte address of `a`'s first `n` floats in memory: where it is when in a block, else copied to `ptr`. */
   private place(a: Float32Array, n: number, ptr: number): number {
     const at = this.resident(a);
@@ -898,8 +903,8 @@ class WasmKernels implements WasmBackend {
     const wpk = base;
     const wRaw = wpk + wBytes;
     const xPtr = wRaw + align(d.M * K * 4, 64);
-    const outPtr = xPtr + align(batch * image * 4, 64);
-    const scratch = outPtr + align(batch * outImage * 4, 64);
+    const outPtr = xPtr + this.room(x, batch * image);
+    const scratch = outPtr + this.room(out, batch * outImage);
     const table = scratch + threads * scratchBytes; // directConv's work items: 3 int32 each
     this.reserve(table + batch * TAIL_BANDS * 12 - this.opBase);
     const f = this.f32;
@@ -1126,8 +1131,8 @@ class WasmKernels implements WasmBackend {
     const dwPtr = this.opBase;
     const offs = dwPtr + align(cout * K * 4, 64);
     const dyPtr = offs + align(K * 4, 64);
-    const xPtr = dyPtr + align(batch * cout * L * 4, 64);
-    const P = xPtr + align(batch * image * 4, 64);
+    const xPtr = dyPtr + this.room(dy, batch * cout * L);
+    const P = xPtr + this.room(x, batch * image);
     const work = P + batch * ldp + 64;
     this.reserve(work + parts * (accBytes + chunkBytes) - this.opBase);
     const f = this.f32;
@@ -1225,8 +1230,8 @@ class WasmKernels implements WasmBackend {
     const scratchBytes = align(this.k.winogradWgradScratchBytes(M, N, rowsPer, Gc), 64);
     const dwPtr = this.opBase;
     const xPtr = dwPtr + align(M * K * 4, 64);
-    const dyPtr = xPtr + align(batch * image * 4, 64);
-    const xq = dyPtr + align(batch * M * L * 4, 64);
+    const dyPtr = xPtr + this.room(x, batch * image);
+    const xq = dyPtr + this.room(dy, batch * M * L);
     // dy is already tile-aligned when its rows are whole groups of 4 tiles and its height even
     const dyAligned = g.outW === Wd && g.outH === Hd;
     const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
