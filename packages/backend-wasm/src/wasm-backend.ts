@@ -127,6 +127,17 @@ export interface WasmBackend extends KernelBackend {
   allocateBlock(length: number): Float32Array | null;
   /** Gives a block of {@link WasmBackend.allocateBlock} back for reuse. Throws for anything else; a no-op once disposed. */
   freeBlock(block: Float32Array): void;
+  /**
+   * Opens a deferred scope (see KernelBackend.beginDeferred; use `withDeferredWeightGradients` from
+   * `@unetkit/tensor`). With threads and shared memory, the workers then serve a queue: every 3x3
+   * stride-1 weight gradient (Winograd) whose `x` and `dy` lie in blocks is queued for them, and the
+   * calling thread goes on alone with everything else (the input gradients, the elementwise
+   * kernels), taking what is left of the queue when the scope ends. Same bits as without the scope.
+   * On one thread, or without shared memory, the scope changes nothing.
+   */
+  beginDeferred(): void;
+  /** Closes the scope of {@link WasmBackend.beginDeferred}; the outermost call returns with every queued weight gradient in its `dW`. */
+  endDeferred(): void;
   /** Bytes of WebAssembly memory currently reserved (grows to the largest GEMM seen, and with blocks). */
   memoryBytes(): number;
   /** Counters since creation: GEMM calls, and those split across more than one thread. */
@@ -185,6 +196,29 @@ interface ConvLead {
   run: () => void;
 }
 
+/**
+ * A weight gradient queued in a deferred scope: the kernel calls that compute it (their operands
+ * in `block` and in the caller's blocks), and where its result goes when the scope ends.
+ */
+interface DeferredJob {
+  calls: [CallableKernel, number[]][];
+  /** The job's own memory: its record, dW's copy, the padded planes, accumulators and scratch. */
+  block: Float32Array;
+  /** The caller's dW, and the byte address of its copy (which the job accumulates into). */
+  dW: Float32Array;
+  dwAt: number;
+}
+
+/** An open deferred scope: its nesting depth, the workers serving its queue, their request and its jobs (by ticket). */
+interface DeferredScope {
+  depth: number;
+  workers: number;
+  seq: number;
+  jobs: DeferredJob[];
+  /** Jobs before this one have been copied out and freed. */
+  settled: number;
+}
+
 const PAGE = 65536;
 /** Maximum pages of the shared memory: must equal `--maximumMemory` in scripts/build-wasm.mjs. */
 const SHARED_MAX_PAGES = 32768;
@@ -223,6 +257,15 @@ const CMD_CALLS = 9;
  */
 const WGRAD_ROWS_PER_ITEM = 4;
 const CMD_ROWS_THEN_CONV_IMAGES = 11;
+const CMD_DEFERRED_JOBS = 13;
+/**
+ * Jobs one deferred scope can queue (see WasmKernels.beginDeferred); past that, weight gradients run
+ * at once. The queue's int32 words: the posted count (with {@link QUEUE_CLOSED} once the scope
+ * ends), the ticket counter, the finished count, a failure flag, then each job's record address.
+ */
+const JOB_QUEUE_JOBS = 256;
+const JOB_QUEUE_WORDS = 4 + JOB_QUEUE_JOBS;
+const QUEUE_CLOSED = 1 << 30;
 /** Int32 words of the argument table of {@link WasmKernels.calls} (below the operand area). */
 const CALL_TABLE_WORDS = 4096;
 /**
@@ -389,6 +432,8 @@ class WasmKernels implements WasmBackend {
   private readonly scratchBytes: number;
   private readonly opBase: number; // first byte of the operand area
   private readonly callTable: number; // byte address of the argument table of calls()
+  private readonly jobQueue: number; // byte address of the deferred scope's job queue
+  private deferred: DeferredScope | null = null;
   private f32: Float32Array;
   private i32: Int32Array;
   private seq = 0;
@@ -437,11 +482,14 @@ class WasmKernels implements WasmBackend {
     this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
     this.allocateBlock = this.allocateBlock.bind(this);
     this.freeBlock = this.freeBlock.bind(this);
+    this.beginDeferred = this.beginDeferred.bind(this);
+    this.endDeferred = this.endDeferred.bind(this);
     this.ctlBase = align(k.heapBase(), 64);
     this.scratchBytes = align(k.gemmScratchBytes(), 64);
     this.scratchBase = this.ctlBase + threads * SLOT_WORDS * 4;
     this.callTable = align(this.scratchBase + threads * this.scratchBytes, 64);
-    this.opBase = align(this.callTable + CALL_TABLE_WORDS * 4, 64);
+    this.jobQueue = align(this.callTable + CALL_TABLE_WORDS * 4, 64);
+    this.opBase = align(this.jobQueue + JOB_QUEUE_WORDS * 4, 64);
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.sharedMemory = typeof SharedArrayBuffer === "function" && (memory.buffer as ArrayBufferLike) instanceof SharedArrayBuffer;
@@ -451,6 +499,14 @@ class WasmKernels implements WasmBackend {
   /** Called when a worker thread exits on its own: stop splitting GEMMs across threads. */
   workerLost(): void {
     this.workersLost = true;
+  }
+
+  /**
+   * Whether every kernel runs on the calling thread alone: a worker was lost, or the workers are
+   * serving a deferred scope's queue.
+   */
+  private get solo(): boolean {
+    return this.workersLost || (this.deferred !== null && this.deferred.workers > 0);
   }
 
   /** Index (in int32 words) of worker `w`'s control slot. */
@@ -634,7 +690,7 @@ class WasmKernels implements WasmBackend {
     const splitRows = m >= n;
     const units = splitRows ? Math.ceil(m / MR) : Math.ceil(n / NR);
     const parts = Math.min(T, units);
-    if (parts <= 1 || this.workersLost || 2 * m * n * k < MIN_PARALLEL_FLOPS || !(alpha !== 0 && k > 0)) {
+    if (parts <= 1 || this.solo || 2 * m * n * k < MIN_PARALLEL_FLOPS || !(alpha !== 0 && k > 0)) {
       this.k.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, this.scratchOf(0));
       return;
     }
@@ -704,7 +760,7 @@ class WasmKernels implements WasmBackend {
 
   /** Threads a fused conv call splits its images over (1: split each image's GEMM instead). */
   private imageParts(batch: number): number {
-    return this.workersLost ? 1 : Math.min(this.threads, batch);
+    return this.solo ? 1 : Math.min(this.threads, batch);
   }
 
   /**
@@ -817,7 +873,7 @@ class WasmKernels implements WasmBackend {
       b0, b1, oy0, oy1, acc, scratch + t * scratchBytes,
     ];
     const flops = 2 * batch * d.M * d.N * d.kh * d.kw * d.outH * d.outW;
-    const T = this.workersLost || (flops < MIN_PARALLEL_FLOPS && lead === undefined) ? 1 : threads;
+    const T = this.solo || (flops < MIN_PARALLEL_FLOPS && lead === undefined) ? 1 : threads;
     if (T === 1) {
       lead?.run();
       conv(...args(0, batch, 0, d.outH, 0));
@@ -1112,7 +1168,7 @@ class WasmKernels implements WasmBackend {
    */
   private directWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): void {
     if (this.winograd && usesWinogradWeightGrad(g)) {
-      this.winogradWeightGrad(g, batch, cout, dy, x, dW);
+      if (!this.deferWinogradWeightGrad(g, batch, cout, dy, x, dW)) this.winogradWeightGrad(g, batch, cout, dy, x, dW);
       return;
     }
     const N = g.channels;
@@ -1124,7 +1180,7 @@ class WasmKernels implements WasmBackend {
     const ldp = align(N * Hp * Wp * 4, 64);
     const flops = 2 * batch * cout * K * L;
     const blocks = Math.ceil(K / 4);
-    const parts = Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, blocks);
+    const parts = Math.min(this.solo || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, blocks);
     const per = Math.ceil(blocks / parts) * 4; // taps per thread, whole blocks of 4
     const accBytes = align((per / 4) * Math.ceil(cout / 8) * 128, 64);
     const chunkBytes = align(this.k.weightGradChunkBytes(cout, g.outW), 64);
@@ -1179,8 +1235,14 @@ class WasmKernels implements WasmBackend {
     const padH = g.dilationH * (g.kernelH - 1) - g.padH;
     const padW = g.dilationW * (g.kernelW - 1) - g.padW;
     const concurrent =
-      this.threads > 1 && !this.workersLost && this.winograd && usesWinogradWeightGrad(g) && padH >= 0 && padW >= 0 &&
+      this.threads > 1 && !this.solo && this.winograd && usesWinogradWeightGrad(g) && padH >= 0 && padW >= 0 &&
       batch > 0 && L0 > 0 && 2 * batch * cout * K0 * L0 >= MIN_PARALLEL_FLOPS;
+    // in a deferred scope, the weight gradient goes to the workers' queue first, then this thread
+    // computes the input gradient
+    if (this.deferWinogradWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array)) {
+      this.conv2dBackwardData(dataArgs);
+      return;
+    }
     if (!concurrent) {
       this.conv2dBackwardData(dataArgs);
       this.conv2dBackwardWeight(weightArgs);
@@ -1220,7 +1282,7 @@ class WasmKernels implements WasmBackend {
     const Wd = 2 * TW4;
     const flops = 2 * batch * M * K * L;
     // with `alongside`, worker 1 and the calling thread take the 4 transform rows one at a time
-    const parts = alongside ? 2 : Math.min(this.workersLost || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
+    const parts = alongside ? 2 : Math.min(this.solo || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
     const rowsPer = alongside ? WGRAD_ROWS_PER_ITEM : Math.ceil(4 / parts);
     // groups of 4 tiles per chunk: the thread's Z and V panels of a chunk take about WINOGRAD_PANEL_BYTES
     const Mp = this.k.winogradWgradRowsM(M);
@@ -1245,7 +1307,7 @@ class WasmKernels implements WasmBackend {
     const dq = dyAligned ? dyAt : dqPad;
     // the zero-bordered planes, split across the threads by planes
     const pads = (src: number, planes: number, H: number, W: number, top: number, left: number, Hp: number, Wp: number, dst: number) =>
-      elementwise.ranges(planes, this.workersLost ? 1 : this.threads).map(([p0, p1]) => [
+      elementwise.ranges(planes, this.solo ? 1 : this.threads).map(([p0, p1]) => [
         [src + 4 * p0 * H * W, p1 - p0, H, W, top, left, Hp, Wp, dst + 4 * p0 * Hp * Wp],
       ]);
     this.calls("winogradPadPlanes", pads(xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, xq), batch * N * Hq * Wq);
@@ -1284,6 +1346,168 @@ class WasmKernels implements WasmBackend {
     dW.set(f.subarray(dwPtr >> 2, (dwPtr >> 2) + M * K), 0);
   }
 
+  /**
+   * Opens a deferred scope (see KernelBackend.beginDeferred): with threads, the workers start
+   * serving a queue of weight-gradient jobs, and until the scope ends every other kernel runs on the
+   * calling thread alone (measured on the SimpleUNet step: the calling thread's input gradients and
+   * elementwise kernels then overlap the workers' weight gradients, instead of both threads
+   * splitting each kernel and waiting for each other). Nested scopes only count.
+   */
+  beginDeferred(): void {
+    this.live("beginDeferred");
+    if (this.deferred !== null) {
+      this.deferred.depth++;
+      return;
+    }
+    const T = this.workersLost || !this.sharedMemory ? 1 : this.threads;
+    const q = this.jobQueue >> 2;
+    const ctl = this.i32;
+    ctl.fill(0, q, q + 4);
+    const seq = T > 1 ? ++this.seq : 0;
+    // words 4: the queue (int32 words)
+    for (let w = 1; w < T; w++) this.post(w, seq, CMD_DEFERRED_JOBS, [q]);
+    this.deferred = { depth: 1, workers: T - 1, seq, jobs: [], settled: 0 };
+  }
+
+  /**
+   * Closes a deferred scope: the outermost call closes the queue, runs the jobs no worker has taken
+   * on the calling thread, waits for the workers, and copies every job's weight gradient into its
+   * `dW`. Throws if a job failed (the scope is closed all the same).
+   */
+  endDeferred(): void {
+    const d = this.deferred;
+    if (d === null) throw new ArgumentError("endDeferred", "no deferred scope is open (beginDeferred was not called)");
+    if (--d.depth > 0) return;
+    try {
+      this.settleDeferred(true);
+    } finally {
+      this.deferred = null;
+    }
+  }
+
+  /**
+   * Runs what is left of the deferred scope's queue on the calling thread and waits for the workers'
+   * jobs (closing the queue if `close`: the workers then return to their control slots), then copies
+   * each job's dW into the caller's and frees its block.
+   */
+  private settleDeferred(close: boolean): void {
+    const d = this.deferred!;
+    if (d.workers === 0) return;
+    const ctl = this.i32;
+    const q = this.jobQueue >> 2;
+    const posted = d.jobs.length;
+    let failed = false;
+    try {
+      if (close) {
+        Atomics.or(ctl, q, QUEUE_CLOSED);
+        Atomics.notify(ctl, q);
+      }
+      // take the tickets no worker has taken (a worker may hold tickets past `posted`: those stay theirs)
+      for (let u = Atomics.load(ctl, q + 1); u < posted; u = Atomics.load(ctl, q + 1)) {
+        if (Atomics.compareExchange(ctl, q + 1, u, u + 1) !== u) continue;
+        this.runJob(d.jobs[u]);
+        Atomics.add(ctl, q + 2, 1);
+      }
+      if (close) {
+        this.waitWorkers(d.seq, d.workers);
+      } else {
+        for (let done = Atomics.load(ctl, q + 2); done < posted; done = Atomics.load(ctl, q + 2)) {
+          if (atomicsWaitAllowed()) Atomics.wait(ctl, q + 2, done);
+        }
+      }
+      failed = Atomics.load(ctl, q + 3) !== 0;
+    } finally {
+      this.reserve(0);
+      for (let u = d.settled; u < posted; u++) {
+        const job = d.jobs[u];
+        const n = job.dW.length;
+        if (!failed) job.dW.set(this.f32.subarray(job.dwAt >> 2, (job.dwAt >> 2) + n), 0);
+        this.freeBlock(job.block);
+      }
+      d.settled = posted;
+    }
+    if (failed) throw new Error("@unetkit/backend-wasm: a deferred weight gradient failed on a worker thread");
+  }
+
+  /** Runs a deferred job's kernel calls on the calling thread. */
+  private runJob(job: DeferredJob): void {
+    const k = this.k as unknown as Record<CallableKernel, (...args: number[]) => void>;
+    for (const [name, args] of job.calls) k[name](...args);
+  }
+
+  /**
+   * Queues the Winograd weight gradient of a convolution for the deferred scope's workers, when
+   * there is a scope with workers, `x` and `dy` lie in blocks (so they stay where they are while
+   * the caller goes on), the queue has room, and memory for the job's block is found. Returns
+   * whether it did; if not, the caller computes the gradient now. The job pads the planes,
+   * accumulates the transforms over all tiles (one item of all 4 rows: the same sums as
+   * {@link winogradWeightGrad}) into its own accumulators, and adds G^T . G of them into a copy of
+   * dW, which the end of the scope copies back.
+   */
+  private deferWinogradWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): boolean {
+    const d = this.deferred;
+    if (d === null || d.workers === 0 || d.jobs.length >= JOB_QUEUE_JOBS || batch === 0) return false;
+    if (!(this.winograd && usesWinogradWeightGrad(g) && dy instanceof Float32Array && x instanceof Float32Array)) return false;
+    const xAt = this.resident(x);
+    const dyAt = this.resident(dy);
+    if (xAt < 0 || dyAt < 0) return false;
+    const N = g.channels;
+    const M = cout;
+    const K = N * 9;
+    // a second gradient into the same dW must add onto the first one's result
+    for (let u = d.settled; u < d.jobs.length; u++) {
+      if (d.jobs[u].dW.buffer === dW.buffer && d.jobs[u].dW.byteOffset === dW.byteOffset) {
+        this.settleDeferred(false);
+        break;
+      }
+    }
+    const TH = Math.ceil(g.outH / 2);
+    const TW4 = Math.ceil(g.outW / 8) * 4;
+    const Hq = 2 * TH + 2;
+    const Wq = 2 * TW4 + 2;
+    const Hd = 2 * TH;
+    const Wd = 2 * TW4;
+    const dyAligned = g.outW === Wd && g.outH === Hd;
+    const rowsPer = 4;
+    const Mp = this.k.winogradWgradRowsM(M);
+    const Np = this.k.winogradWgradColsN(N);
+    const Gc = Math.max(4, Math.min(WINOGRAD_MAX_GROUPS, Math.floor(WINOGRAD_PANEL_BYTES / (rowsPer * 4 * (Mp + Np) * 16))));
+    const record = 0;
+    const dwAt = record + 256;
+    const xq = dwAt + align(M * K * 4, 64);
+    const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
+    const acc = dqPad + (dyAligned ? 0 : align(batch * M * Hd * Wd * 4, 64));
+    const scratch = acc + align(this.k.winogradWgradAccBytes(M, N), 64);
+    const bytes = scratch + align(this.k.winogradWgradScratchBytes(M, N, rowsPer, Gc), 64);
+    const block = this.allocateBlock(bytes / 4);
+    if (block === null) return false;
+    this.reserve(0); // the block may have grown the memory
+    const base = block.byteOffset;
+    const dq = dyAligned ? dyAt : base + dqPad;
+    const calls: [CallableKernel, number[]][] = [
+      ["winogradPadPlanes", [xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, base + xq]],
+    ];
+    if (!dyAligned) calls.push(["winogradPadPlanes", [dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq]]);
+    calls.push(["winogradWeightGrad", [base + xq, dq, N, M, batch, TH, TW4, 0, rowsPer, Gc, base + acc, base + scratch]]);
+    calls.push(["winogradWeightGradFinish", [base + acc, M, N, base + dwAt]]);
+    const job: DeferredJob = { calls, block, dW: dW.subarray(0, M * K), dwAt: base + dwAt };
+    this.f32.set(job.dW, job.dwAt >> 2);
+    // the record the workers read: the call count, then per call its kernel, argument count, arguments
+    const words = [calls.length];
+    for (const [name, args] of calls) words.push(CALLABLE_KERNELS.indexOf(name), args.length, ...args);
+    const ctl = this.i32;
+    ctl.set(words, (base + record) >> 2);
+    const q = this.jobQueue >> 2;
+    const u = d.jobs.length;
+    d.jobs.push(job);
+    ctl[q + 4 + u] = (base + record) >> 2;
+    Atomics.store(ctl, q, u + 1);
+    Atomics.notify(ctl, q);
+    this.gemms += batch;
+    this.parallelGemms++;
+    return true;
+  }
+
   /** The operand area as the elementwise kernels (elementwise-kernels.ts) use it; throws once disposed. */
   private operands(op: string): elementwise.OperandArea {
     this.live(op);
@@ -1292,7 +1516,7 @@ class WasmKernels implements WasmBackend {
       base: this.opBase,
       reserve: (bytes) => (this.reserve(bytes), this.f32),
       resident: (a) => this.resident(a),
-      threads: this.workersLost ? 1 : this.threads,
+      threads: this.solo ? 1 : this.threads,
       calls: (name, parts, elements) => this.calls(name, parts, elements),
     };
   }
@@ -1309,7 +1533,7 @@ class WasmKernels implements WasmBackend {
     const fn = (this.k as unknown as Record<CallableKernel, (...args: number[]) => void>)[name];
     const rows = items.flat();
     const width = rows.length > 0 ? rows[0].length : 0;
-    const T = this.workersLost ? 1 : Math.min(this.threads, items.length);
+    const T = this.solo ? 1 : Math.min(this.threads, items.length);
     const words = items.length + 1 + rows.length * width;
     if (T <= 1 || elements < MIN_PARALLEL_ELEMENTS || words > CALL_TABLE_WORDS) {
       for (const r of rows) fn(...r);

@@ -16,7 +16,12 @@
  * slot[4..15] the arguments of the kernels' winogradWeightGrad. For 11 (command 7 after Winograd
  * weight gradient rows taken one at a time from a shared counter): the words of 7, and slot[31] the
  * index (int32 words) of a record of 14 words: winogradWeightGrad's arguments (the row range unused),
- * the index of the item counter and the rows per item. For 9 (a list of calls of one kernel):
+ * the index of the item counter and the rows per item. For 13 (a deferred scope's job
+ * queue, see WasmKernels.beginDeferred): slot[4] the index (int32 words) of the queue: the posted
+ * job count (bit 30 set once the scope closes), the ticket counter, the finished count, a failure
+ * flag, then each job's record index; the thread takes tickets and runs each ticket's job (its
+ * records hold the call count, then per call the kernel's index in CALLABLE_KERNELS, the argument
+ * count and the arguments) until the queue closes with no job for its ticket. For 9 (a list of calls of one kernel):
  * slot[4] the kernel's index in CALLABLE_KERNELS, slot[5] its argument count, slot[6] the index
  * (int32 words) of the items' first rows (count + 1 of them), slot[7] that of the argument rows (one
  * per call), slot[8] the item count and slot[9] the index of the shared item counter: items are
@@ -30,6 +35,7 @@
 export const CALLABLE_KERNELS = [
   "reluForward", "reluBackward", "batchNormSums", "batchNormNormalize", "batchNormBackwardSums", "batchNormBackwardApply",
   "maxPool2x2", "maxPoolBackward", "upsampleNearest2x", "upsampleNearest2xBackward", "winogradPadPlanes",
+  "winogradWeightGrad", "winogradWeightGradFinish",
 ] as const;
 
 /** A kernel of {@link CALLABLE_KERNELS}. */
@@ -87,6 +93,31 @@ for (;;) {
       const rows = new Int32Array(memory.buffer, ctl[slot + 7] << 2, starts[count] * n);
       for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
         for (let r = starts[u]; r < starts[u + 1]; r++) fn(...Array.from(rows.subarray(r * n, (r + 1) * n)));
+      }
+    } else if (cmd === 13) {
+      const q = ctl[slot + 4];
+      const queue = new Int32Array(memory.buffer, q << 2, 4);
+      for (;;) {
+        const u = Atomics.add(queue, 1, 1);
+        let state = Atomics.load(queue, 0);
+        while ((state & 0x3fffffff) <= u && (state & 0x40000000) === 0) {
+          Atomics.wait(queue, 0, state);
+          state = Atomics.load(queue, 0);
+        }
+        if ((state & 0x3fffffff) <= u) break;
+        try {
+          const mem = new Int32Array(memory.buffer);
+          let p = mem[q + 4 + u];
+          for (let c = mem[p++]; c > 0; c--) {
+            const fn = callable[mem[p]], n = mem[p + 1];
+            fn(...Array.from(mem.subarray(p + 2, p + 2 + n)));
+            p += 2 + n;
+          }
+        } catch (e) {
+          Atomics.store(queue, 3, 1);
+        }
+        Atomics.add(queue, 2, 1);
+        Atomics.notify(queue, 2);
       }
     } else if (cmd === 8) {
       winogradWeightGrad(...Array.from(ctl.subarray(slot + 4, slot + 16)));

@@ -350,4 +350,16 @@ export interface KernelBackend {
   allocateBlock?(length: number): Float32Array | null;
   /** Gives back a block from {@link KernelBackend.allocateBlock}; nothing may use it afterwards. */
   freeBlock?(block: Float32Array): void;
+  /**
+   * Opens a scope in which {@link KernelBackend.conv2dBackward} and
+   * {@link KernelBackend.conv2dBackwardWeight} may return before their weight gradient is in `dW`:
+   * the backend finishes it on another thread while the caller goes on (a backward pass computes
+   * the next layer's input gradient meanwhile). Inside the scope, the `x`, `dy` and `dW` of every
+   * such call must be left as they are (neither written nor freed, and `dW` not read) until the
+   * scope ends. Scopes nest: only the outermost {@link KernelBackend.endDeferred} waits. Use
+   * {@link withDeferredWeightGradients}, which keeps the pairing.
+   */
+  beginDeferred?(): void;
+  /** Closes the scope of {@link KernelBackend.beginDeferred}: when the outermost one returns, every weight gradient of the scope is in its `dW`. */
+  endDeferred?(): void;
 }

@@ -13,6 +13,7 @@ export {
 } from "./shape.js";
 export { Tensor, checkRank } from "./tensor.js";
 export { Arena, withArena, activeArena } from "./arena.js";
+export { withDeferredWeightGradients } from "./deferred-weight-gradients.js";
 export { empty, zeros, ones, full, zerosLike, fromArray, randn, rand, arange } from "./creation.js";
 export { Rng, manualSeed, globalRng, type RngState } from "./rng.js";
 export type {

@@ -9,6 +9,7 @@ import {
   formatShape,
   getBackend,
   withArena,
+  withDeferredWeightGradients,
   type DType,
   type Tensor,
 } from "@unetkit/tensor";
@@ -280,7 +281,9 @@ export class UNet extends Module {
    */
   backward(dLogits: Tensor): Tensor {
     const arena = this.passArena;
-    const dx = withArena(arena, () => {
+    // the convolutions' weight gradients may finish on the backend's workers while the pass goes
+    // on: every one is in its parameter's grad when the scope returns
+    const dx = withArena(arena, () => withDeferredWeightGradients(() => {
       let d = this.outConv.backward(dLogits);
       const dSkips: (Tensor | null)[] = new Array(this.encoders.length).fill(null);
       for (let i = 0; i < this.decoders.length; i++) {
@@ -291,7 +294,7 @@ export class UNet extends Module {
       d = this.bottleneck.backward(d);
       for (let i = this.encoders.length - 1; i >= 0; i--) d = this.encoders[i].backward(d, dSkips[i]);
       return d;
-    });
+    }));
     return arena === null ? dx : dx.clone();
   }
 

@@ -1,0 +1,108 @@
+import type { ConvGeometry } from "@unetkit/tensor";
+import { describe, expect, it } from "vitest";
+import { useBothBuilds } from "../test/both-builds.js";
+import type { WasmBackend } from "./wasm-backend.js";
+
+const builds = useBothBuilds();
+
+const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);
+const sameBits = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+
+const geometry = (channels: number, h: number, w: number, pad: number): ConvGeometry => ({
+  channels, height: h, width: w, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: pad, padW: pad,
+  dilationH: 1, dilationW: 1, outH: h + 2 * pad - 2, outW: w + 2 * pad - 2,
+});
+
+/** One convolution's backward in a "pass": its shape, and whether its input lies in a block. */
+interface Layer {
+  g: ConvGeometry;
+  batch: number;
+  cout: number;
+  xInBlock: boolean;
+  /** Index of an earlier layer whose dW this one accumulates into too (a shared weight), or -1. */
+  sharesWeightOf: number;
+  /** Only the weight gradient (conv2dBackwardWeight), not both. */
+  weightOnly: boolean;
+}
+
+const LAYERS: Layer[] = [
+  { g: geometry(16, 16, 16, 1), batch: 3, cout: 8, xInBlock: true, sharesWeightOf: -1, weightOnly: false },
+  { g: geometry(8, 9, 13, 1), batch: 2, cout: 5, xInBlock: true, sharesWeightOf: -1, weightOnly: false }, // odd, unaligned output
+  { g: geometry(4, 12, 12, 0), batch: 1, cout: 4, xInBlock: true, sharesWeightOf: -1, weightOnly: true },
+  { g: geometry(16, 16, 16, 1), batch: 3, cout: 8, xInBlock: true, sharesWeightOf: 0, weightOnly: false }, // same dW as layer 0
+  { g: geometry(6, 10, 10, 1), batch: 2, cout: 7, xInBlock: false, sharesWeightOf: -1, weightOnly: false }, // x not in a block: computed at once
+];
+
+/**
+ * Runs the layers' backward calls one after the other (dy in blocks; x per layer) on `backend`,
+ * inside a deferred scope when `deferred` (nested twice when "nested"), and returns every dx and dW.
+ */
+function pass(backend: WasmBackend, deferred: false | "scope" | "nested"): Float32Array[] {
+  const blocks: Float32Array[] = [];
+  const inBlock = (v: Float32Array) => {
+    const b = backend.allocateBlock(v.length)!;
+    expect(b).not.toBe(null);
+    b.set(v);
+    blocks.push(b);
+    return b;
+  };
+  const dWs: Float32Array[] = [];
+  const dxs: Float32Array[] = [];
+  if (deferred) backend.beginDeferred();
+  if (deferred === "nested") backend.beginDeferred();
+  LAYERS.forEach((l, i) => {
+    const { g, batch, cout } = l;
+    const xLen = batch * g.channels * g.height * g.width;
+    const x = l.xInBlock ? inBlock(values(xLen, i)) : values(xLen, i);
+    const dy = inBlock(values(batch * cout * g.outH * g.outW, 100 + i));
+    const weight = values(cout * g.channels * 9, 200 + i);
+    const dW = l.sharesWeightOf >= 0 ? dWs[l.sharesWeightOf] : values(cout * g.channels * 9, 300 + i); // accumulates onto what it holds
+    dWs.push(dW);
+    const dx = inBlock(new Float32Array(xLen));
+    if (l.weightOnly) backend.conv2dBackwardWeight({ geometry: g, batch, cout, dy, x, dW });
+    else backend.conv2dBackward({ geometry: g, batch, cout, dy, x, weight, dx, dW, dxZero: true });
+    dxs.push(dx);
+  });
+  if (deferred === "nested") backend.endDeferred();
+  if (deferred) backend.endDeferred();
+  const out = [...dxs.map((d) => d.slice()), ...dWs.map((d) => d.slice())];
+  for (const b of blocks) backend.freeBlock(b);
+  return out;
+}
+
+describe("deferred weight gradients (beginDeferred / endDeferred)", () => {
+  it("give the bits of immediate ones on 2 threads and on 1, whatever is queued: shared dW, odd shapes, operands outside blocks, nested scopes", () => {
+    for (const build of ["plain", "fma"] as const) {
+      const { one, two } = builds[build];
+      const reference = pass(one, false);
+      for (const [backend, mode] of [[two, "scope"], [two, "nested"], [two, false], [one, "scope"]] as const) {
+        const before = backend.stats().parallelGemms;
+        const got = pass(backend, mode);
+        // in a scope on 2 threads, the four Winograd weight gradients with x in a block were queued
+        // (the fourth after the first's result, which it adds onto), and nothing else was split
+        if (backend === two && mode !== false) expect(backend.stats().parallelGemms - before).toBe(4);
+        got.forEach((v, i) => expect({ build, backend: backend.name, mode, i, same: sameBits(v, reference[i]) }).toEqual({ build, backend: backend.name, mode, i, same: true }));
+      }
+    }
+  });
+
+  it("hand the workers back afterwards: a split GEMM after a scope still equals one thread's", () => {
+    const { one, two } = builds.fma;
+    pass(two, "scope");
+    const m = 128, n = 128, k = 128;
+    const a = values(m * k, 1), b = values(k * n, 2);
+    const gemm = (backend: WasmBackend) => {
+      const c = new Float32Array(m * n);
+      backend.gemm({ transA: false, transB: false, m, n, k, alpha: 1, a, aOffset: 0, lda: k, b, bOffset: 0, ldb: n, beta: 0, c, cOffset: 0, ldc: n });
+      return c;
+    };
+    const before = two.stats().parallelGemms;
+    expect(sameBits(gemm(two), gemm(one))).toBe(true);
+    expect(two.stats().parallelGemms).toBeGreaterThan(before);
+  });
+
+  it("refuses an end without a beginning, naming the call", () => {
+    expect(() => builds.fma.two.endDeferred()).toThrow(/endDeferred: no deferred scope is open/);
+    expect(() => builds.fma.one.endDeferred()).toThrow(/endDeferred: no deferred scope is open/);
+  });
+});
