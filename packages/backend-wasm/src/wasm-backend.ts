@@ -204,8 +204,8 @@ interface DeferredJob {
   calls: [CallableKernel, number[]][];
   /** The job's own memory: its record, dW's copy, the padded planes, accumulators and scratch. */
   block: Float32Array;
-  /** The caller's dW, and the byte address of its copy (which the job accumulates into). */
-  dW: Float32Array;
+  /** The caller's dW, and the byte address of its copy (which the job accumulates into); null for a job without one. */
+  dW: Float32Array | null;
   dwAt: number;
 }
 
@@ -266,6 +266,11 @@ const CMD_DEFERRED_JOBS = 13;
 const JOB_QUEUE_JOBS = 256;
 const JOB_QUEUE_WORDS = 4 + JOB_QUEUE_JOBS;
 const QUEUE_CLOSED = 1 << 30;
+/** Kinds of a deferred job's record (its first word): kernel calls in order, or a convolution's work items. */
+const JOB_CALLS = 0;
+const JOB_CONV_ITEMS = 1;
+/** Int32 words of a convolution work-item job's record before its item table (the last two: the item counter and the finished count). */
+const CONV_JOB_WORDS = 32;
 /** Int32 words of the argument table of {@link WasmKernels.calls} (below the operand area). */
 const CALL_TABLE_WORDS = 4096;
 /**
@@ -279,6 +284,24 @@ const MIN_PARALLEL_ELEMENTS = 1 << 16;
  * overhead low, and the bands let the threads finish within about a quarter image of each other.
  */
 const TAIL_BANDS = 4;
+
+/**
+ * The work items (image, first output row, end row: 3 numbers each) of a convolution that `T`
+ * threads share through a counter: whole images first, then the last T images in
+ * {@link TAIL_BANDS} row bands (whole units of `unit` rows), so that the threads finish within a
+ * band of each other.
+ */
+function convWorkItems(batch: number, outH: number, unit: number, T: number): number[] {
+  const units = Math.ceil(outH / unit);
+  const bands = Math.min(TAIL_BANDS, units);
+  const bandRows = Math.ceil(units / bands) * unit;
+  const items: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    if (b < batch - T) items.push(b, 0, outH);
+    else for (let y0 = 0; y0 < outH; y0 += bandRows) items.push(b, y0, Math.min(outH, y0 + bandRows));
+  }
+  return items;
+}
 /**
  * Bytes the operand area (where operands that are not in blocks are copied) may take once blocks
  * exist: blocks start this far above it. Untouched pages cost address space only.
@@ -873,6 +896,45 @@ class WasmKernels implements WasmBackend {
       b0, b1, oy0, oy1, acc, scratch + t * scratchBytes,
     ];
     const flops = 2 * batch * d.M * d.N * d.kh * d.kw * d.outH * d.outW;
+    // in a deferred scope the workers serve the queue: the work items go there as a job, which a
+    // worker joins when it has no weight gradient to compute
+    if (lead === undefined && flops >= MIN_PARALLEL_FLOPS && this.queueWorkers() > 0) {
+      const unit = winograd ? 2 : 1;
+      const items = convWorkItems(batch, d.outH, unit, 1 + this.queueWorkers());
+      const count = items.length / 3;
+      const block = this.allocateBlock(CONV_JOB_WORDS + items.length);
+      if (block !== null) {
+        this.reserve(0); // the block may have grown the memory
+        const ctl = this.i32;
+        const rec = block.byteOffset >> 2;
+        const counter = rec + CONV_JOB_WORDS - 2;
+        const done = rec + CONV_JOB_WORDS - 1;
+        // the record (see worker-source.ts, command 13): kind 1, the kernel, its arguments (thread 0's
+        // scratch), the scratch stride, the counter, the item table, the item count, the finished count
+        ctl.set([JOB_CONV_ITEMS, winograd ? KERNEL_WINOGRAD : KERNEL_DIRECT, ...args(0, 1, 0, d.outH, 0), scratchBytes, counter, rec + CONV_JOB_WORDS, count, done], rec);
+        ctl[counter] = 0;
+        ctl[done] = 0;
+        ctl.set(items, rec + CONV_JOB_WORDS);
+        this.postJob({ calls: [], block, dW: null, dwAt: 0 }, rec);
+        this.parallelGemms++;
+        const a = args(0, 1, 0, d.outH, 0);
+        let mine = 0;
+        for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
+          a[17] = items[3 * u];
+          a[18] = items[3 * u] + 1;
+          a[19] = items[3 * u + 1];
+          a[20] = items[3 * u + 2];
+          conv(...a);
+          mine++;
+        }
+        // wait for the items a worker took
+        const canWait = atomicsWaitAllowed();
+        for (let v = Atomics.add(ctl, done, mine) + mine; v < count; v = Atomics.load(ctl, done)) {
+          if (canWait) Atomics.wait(ctl, done, v);
+        }
+        return;
+      }
+    }
     const T = this.solo || (flops < MIN_PARALLEL_FLOPS && lead === undefined) ? 1 : threads;
     if (T === 1) {
       lead?.run();
@@ -889,16 +951,8 @@ class WasmKernels implements WasmBackend {
     // shared counter (byImages): work items (image, first row, end row) in a table at `table`: whole
     // images first, then the last T images in row bands, so that the threads finish within a band of
     // each other
-    const items: number[] = [];
-    if (byImages) {
-      const bands = Math.min(TAIL_BANDS, units);
-      const bandRows = Math.ceil(units / bands) * unit;
-      for (let b = 0; b < batch; b++) {
-        if (b < batch - T) items.push(b, 0, d.outH);
-        else for (let y0 = 0; y0 < d.outH; y0 += bandRows) items.push(b, y0, Math.min(d.outH, y0 + bandRows));
-      }
-      ctl.set(items, table >> 2);
-    }
+    const items = byImages ? convWorkItems(batch, d.outH, unit, T) : [];
+    if (byImages) ctl.set(items, table >> 2);
     const count = items.length / 3;
     const counter = this.slotIndex(0); // slot 0 belongs to the calling thread: its first word is free
     if (byImages) Atomics.store(ctl, counter, 0);
@@ -1364,8 +1418,8 @@ class WasmKernels implements WasmBackend {
     const ctl = this.i32;
     ctl.fill(0, q, q + 4);
     const seq = T > 1 ? ++this.seq : 0;
-    // words 4: the queue (int32 words)
-    for (let w = 1; w < T; w++) this.post(w, seq, CMD_DEFERRED_JOBS, [q]);
+    // words 4: the queue (int32 words), 5: the worker's index (its share of a convolution's scratch)
+    for (let w = 1; w < T; w++) this.post(w, seq, CMD_DEFERRED_JOBS, [q, w]);
     this.deferred = { depth: 1, workers: T - 1, seq, jobs: [], settled: 0 };
   }
 
@@ -1420,13 +1474,30 @@ class WasmKernels implements WasmBackend {
       this.reserve(0);
       for (let u = d.settled; u < posted; u++) {
         const job = d.jobs[u];
-        const n = job.dW.length;
-        if (!failed) job.dW.set(this.f32.subarray(job.dwAt >> 2, (job.dwAt >> 2) + n), 0);
+        if (!failed && job.dW !== null) job.dW.set(this.f32.subarray(job.dwAt >> 2, (job.dwAt >> 2) + job.dW.length), 0);
         this.freeBlock(job.block);
       }
       d.settled = posted;
     }
     if (failed) throw new Error("@unetkit/backend-wasm: a deferred weight gradient failed on a worker thread");
+  }
+
+  /** Workers serving an open deferred scope's queue that still has room for a job (0 if none). */
+  private queueWorkers(): number {
+    const d = this.deferred;
+    return d === null || this.workersLost || d.jobs.length >= JOB_QUEUE_JOBS ? 0 : d.workers;
+  }
+
+  /** Queues `job` (its record at int32 word `record`) for the deferred scope's workers, and wakes them. */
+  private postJob(job: DeferredJob, record: number): void {
+    const d = this.deferred!;
+    const ctl = this.i32;
+    const q = this.jobQueue >> 2;
+    const u = d.jobs.length;
+    d.jobs.push(job);
+    ctl[q + 4 + u] = record;
+    Atomics.store(ctl, q, u + 1);
+    Atomics.notify(ctl, q);
   }
 
   /** Runs a deferred job's kernel calls on the calling thread. */
@@ -1446,7 +1517,7 @@ class WasmKernels implements WasmBackend {
    */
   private deferWinogradWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): boolean {
     const d = this.deferred;
-    if (d === null || d.workers === 0 || d.jobs.length >= JOB_QUEUE_JOBS || batch === 0) return false;
+    if (d === null || this.queueWorkers() === 0 || batch === 0) return false;
     if (!(this.winograd && usesWinogradWeightGrad(g) && dy instanceof Float32Array && x instanceof Float32Array)) return false;
     const xAt = this.resident(x);
     const dyAt = this.resident(dy);
@@ -1456,7 +1527,8 @@ class WasmKernels implements WasmBackend {
     const K = N * 9;
     // a second gradient into the same dW must add onto the first one's result
     for (let u = d.settled; u < d.jobs.length; u++) {
-      if (d.jobs[u].dW.buffer === dW.buffer && d.jobs[u].dW.byteOffset === dW.byteOffset) {
+      const other = d.jobs[u].dW;
+      if (other !== null && other.buffer === dW.buffer && other.byteOffset === dW.byteOffset) {
         this.settleDeferred(false);
         break;
       }
@@ -1490,19 +1562,14 @@ class WasmKernels implements WasmBackend {
     if (!dyAligned) calls.push(["winogradPadPlanes", [dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq]]);
     calls.push(["winogradWeightGrad", [base + xq, dq, N, M, batch, TH, TW4, 0, rowsPer, Gc, base + acc, base + scratch]]);
     calls.push(["winogradWeightGradFinish", [base + acc, M, N, base + dwAt]]);
-    const job: DeferredJob = { calls, block, dW: dW.subarray(0, M * K), dwAt: base + dwAt };
-    this.f32.set(job.dW, job.dwAt >> 2);
-    // the record the workers read: the call count, then per call its kernel, argument count, arguments
-    const words = [calls.length];
+    const dWUsed = dW.subarray(0, M * K);
+    const job: DeferredJob = { calls, block, dW: dWUsed, dwAt: base + dwAt };
+    this.f32.set(dWUsed, job.dwAt >> 2);
+    // the record the workers read: kind 0, the call count, then per call its kernel, argument count, arguments
+    const words = [JOB_CALLS, calls.length];
     for (const [name, args] of calls) words.push(CALLABLE_KERNELS.indexOf(name), args.length, ...args);
-    const ctl = this.i32;
-    ctl.set(words, (base + record) >> 2);
-    const q = this.jobQueue >> 2;
-    const u = d.jobs.length;
-    d.jobs.push(job);
-    ctl[q + 4 + u] = (base + record) >> 2;
-    Atomics.store(ctl, q, u + 1);
-    Atomics.notify(ctl, q);
+    this.i32.set(words, (base + record) >> 2);
+    this.postJob(job, (base + record) >> 2);
     this.gemms += batch;
     this.parallelGemms++;
     return true;

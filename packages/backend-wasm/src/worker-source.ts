@@ -19,9 +19,13 @@
  * the index of the item counter and the rows per item. For 13 (a deferred scope's job
  * queue, see WasmKernels.beginDeferred): slot[4] the index (int32 words) of the queue: the posted
  * job count (bit 30 set once the scope closes), the ticket counter, the finished count, a failure
- * flag, then each job's record index; the thread takes tickets and runs each ticket's job (its
- * records hold the call count, then per call the kernel's index in CALLABLE_KERNELS, the argument
- * count and the arguments) until the queue closes with no job for its ticket. For 9 (a list of calls of one kernel):
+ * flag, then each job's record index; slot[5] the worker's index; the thread takes tickets and runs each
+ * ticket's job until the queue closes with no job for its ticket. A job's record starts with its
+ * kind: 0, kernel calls (the call count, then per call the kernel's index in CALLABLE_KERNELS, the
+ * argument count and the arguments); 1, a convolution's work items (the kernel as in word 28 of
+ * command 7, the 23 arguments of convDirect with thread 0's scratch, the scratch stride, the index
+ * of the item counter, of the item table, the item count, and the index of the finished-item count,
+ * which wakes the calling thread when it reaches the item count). For 9 (a list of calls of one kernel):
  * slot[4] the kernel's index in CALLABLE_KERNELS, slot[5] its argument count, slot[6] the index
  * (int32 words) of the items' first rows (count + 1 of them), slot[7] that of the argument rows (one
  * per call), slot[8] the item count and slot[9] the index of the shared item counter: items are
@@ -108,10 +112,31 @@ for (;;) {
         try {
           const mem = new Int32Array(memory.buffer);
           let p = mem[q + 4 + u];
-          for (let c = mem[p++]; c > 0; c--) {
-            const fn = callable[mem[p]], n = mem[p + 1];
-            fn(...Array.from(mem.subarray(p + 2, p + 2 + n)));
-            p += 2 + n;
+          if (mem[p] === 0) {
+            // kernel calls in order
+            p++;
+            for (let c = mem[p++]; c > 0; c--) {
+              const fn = callable[mem[p]], n = mem[p + 1];
+              fn(...Array.from(mem.subarray(p + 2, p + 2 + n)));
+              p += 2 + n;
+            }
+          } else {
+            // a convolution's work items, this thread's scratch at its index times the stride
+            const conv = mem[p + 1] === 1 ? convWinograd : convDirect;
+            const a = Array.from(mem.subarray(p + 2, p + 25));
+            a[22] += ctl[slot + 5] * mem[p + 25];
+            const counter = mem[p + 26], table = mem[p + 27], count = mem[p + 28], done = mem[p + 29];
+            for (let v = Atomics.add(mem, counter, 1); v < count; v = Atomics.add(mem, counter, 1)) {
+              a[17] = mem[table + 3 * v];
+              a[18] = a[17] + 1;
+              a[19] = mem[table + 3 * v + 1];
+              a[20] = mem[table + 3 * v + 2];
+              try {
+                conv(...a);
+              } finally {
+                if (Atomics.add(mem, done, 1) + 1 === count) Atomics.notify(mem, done);
+              }
+            }
           }
         } catch (e) {
           Atomics.store(queue, 3, 1);
