@@ -329,3 +329,8 @@ export function convDirectWeightGradT(
     }
   }
 }
+
+/** Zeroes `bytes` bytes from `at` (a deferred job's padded planes, whose borders must read zero). */
+export function zeroBytes(at: usize, bytes: usize): void {
+  memory.fill(at, 0, bytes);
+}

@@ -8,9 +8,9 @@ const builds = useBothBuilds();
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);
 const sameBits = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
 
-const geometry = (channels: number, h: number, w: number, pad: number): ConvGeometry => ({
-  channels, height: h, width: w, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: pad, padW: pad,
-  dilationH: 1, dilationW: 1, outH: h + 2 * pad - 2, outW: w + 2 * pad - 2,
+const geometry = (channels: number, h: number, w: number, pad: number, k = 3, dilation = 1): ConvGeometry => ({
+  channels, height: h, width: w, kernelH: k, kernelW: k, strideH: 1, strideW: 1, padH: pad, padW: pad,
+  dilationH: dilation, dilationW: dilation, outH: h + 2 * pad - dilation * (k - 1), outW: w + 2 * pad - dilation * (k - 1),
 });
 
 /** One convolution's backward in a "pass": its shape, and whether its input lies in a block. */
@@ -32,7 +32,11 @@ const LAYERS: Layer[] = [
   { g: geometry(8, 9, 13, 1), batch: 2, cout: 5, xInBlock: true, sharesWeightOf: -1, weightOnly: false }, // odd, unaligned output
   { g: geometry(4, 12, 12, 0), batch: 1, cout: 4, xInBlock: true, sharesWeightOf: -1, weightOnly: true },
   { g: geometry(16, 16, 16, 1), batch: 3, cout: 8, xInBlock: true, sharesWeightOf: 1, weightOnly: false }, // same dW as layer 1
-  { g: geometry(6, 10, 10, 1), batch: 2, cout: 7, xInBlock: false, sharesWeightOf: -1, weightOnly: false }, // x not in a block: computed at once
+  { g: geometry(6, 10, 10, 1), batch: 2, cout: 7, xInBlock: false, sharesWeightOf: -1, weightOnly: false }, // x not in a block: copied
+  // the direct kernel's weight gradients: 1x1, one input channel, dilation 2
+  { g: geometry(16, 12, 12, 0, 1), batch: 2, cout: 3, xInBlock: true, sharesWeightOf: -1, weightOnly: false },
+  { g: geometry(1, 14, 14, 1), batch: 2, cout: 8, xInBlock: false, sharesWeightOf: -1, weightOnly: false },
+  { g: geometry(5, 13, 11, 2, 3, 2), batch: 2, cout: 6, xInBlock: true, sharesWeightOf: -1, weightOnly: true },
 ];
 
 /**
@@ -80,10 +84,10 @@ describe("deferred weight gradients (beginDeferred / endDeferred)", () => {
       for (const [backend, mode] of [[two, "scope"], [two, "nested"], [two, false], [one, "scope"]] as const) {
         const before = backend.stats().parallelGemms;
         const got = pass(backend, mode);
-        // in a scope on 2 threads, the four Winograd weight gradients with x in a block were queued
-        // (the fourth after the first's result, which it adds onto), and the first layer's input
-        // gradient; nothing else was split
-        if (backend === two && mode !== false) expect(backend.stats().parallelGemms - before).toBe(5);
+        // in a scope on 2 threads, every weight gradient was queued (the one into layer 1's dW after
+        // that one's result, which it adds onto), and the first layer's input gradient; nothing
+        // else was split
+        if (backend === two && mode !== false) expect(backend.stats().parallelGemms - before).toBe(LAYERS.length + 1);
         got.forEach((v, i) => expect({ build, backend: backend.name, mode, i, same: sameBits(v, reference[i]) }).toEqual({ build, backend: backend.name, mode, i, same: true }));
       }
     }

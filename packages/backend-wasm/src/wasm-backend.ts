@@ -166,6 +166,7 @@ interface Kernels {
   padImages(x: number, ldx: number, N: number, H: number, W: number, padH: number, padW: number, b0: number, b1: number, P: number, ldp: number): void;
   directOffsets(N: number, Hp: number, Wp: number, kh: number, kw: number, dh: number, dw: number, offs: number): void;
   convDirectWeightGradT(...args: number[]): void;
+  zeroBytes(at: number, bytes: number): void;
   weightGradChunkBytes(M: number, outW: number): number;
   winogradPadPlanes(src: number, planes: number, H: number, W: number, top: number, left: number, Hq: number, Wq: number, dst: number): void;
   winogradWeightGrad(...args: number[]): void;
@@ -1194,6 +1195,7 @@ class WasmKernels implements WasmBackend {
     ]);
     if (batch === 0 || L === 0) return;
     if (g.strideH === 1 && g.strideW === 1) {
+      if (this.deferWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array)) return;
       this.directWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array);
       return;
     }
@@ -1222,7 +1224,7 @@ class WasmKernels implements WasmBackend {
    */
   private directWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): void {
     if (this.winograd && usesWinogradWeightGrad(g)) {
-      if (!this.deferWinogradWeightGrad(g, batch, cout, dy, x, dW)) this.winogradWeightGrad(g, batch, cout, dy, x, dW);
+      this.winogradWeightGrad(g, batch, cout, dy, x, dW);
       return;
     }
     const N = g.channels;
@@ -1293,7 +1295,7 @@ class WasmKernels implements WasmBackend {
       batch > 0 && L0 > 0 && 2 * batch * cout * K0 * L0 >= MIN_PARALLEL_FLOPS;
     // in a deferred scope, the weight gradient goes to the workers' queue first, then this thread
     // computes the input gradient
-    if (this.deferWinogradWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array)) {
+    if (this.deferWeightGrad(g, batch, cout, dy as Float32Array, x as Float32Array, dW as Float32Array)) {
       this.conv2dBackwardData(dataArgs);
       return;
     }
@@ -1507,24 +1509,24 @@ class WasmKernels implements WasmBackend {
   }
 
   /**
-   * Queues the Winograd weight gradient of a convolution for the deferred scope's workers, when
-   * there is a scope with workers, `x` and `dy` lie in blocks (so they stay where they are while
-   * the caller goes on), the queue has room, and memory for the job's block is found. Returns
-   * whether it did; if not, the caller computes the gradient now. The job pads the planes,
-   * accumulates the transforms over all tiles (one item of all 4 rows: the same sums as
-   * {@link winogradWeightGrad}) into its own accumulators, and adds G^T . G of them into a copy of
-   * dW, which the end of the scope copies back.
+   * Queues the weight gradient of a stride-1 convolution for the deferred scope's workers, when
+   * there is a scope with workers whose queue has room and memory for the job's block is found.
+   * Returns whether it did; if not, the caller computes the gradient now. `x` and `dy` are used
+   * where they are when they lie in blocks (the scope's rule keeps them), otherwise copied into the
+   * block. The job computes what {@link winogradWeightGrad} or {@link directWeightGrad} would on one
+   * thread (their splits never change a sum, so the bits are the same) into a copy of dW, which
+   * the end of the scope copies back: by Winograd, it pads the planes, accumulates the transforms
+   * over all tiles and adds G^T . G of them; directly, it pads the images and runs all the taps.
    */
-  private deferWinogradWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): boolean {
+  private deferWeightGrad(g: ConvGeometry, batch: number, cout: number, dy: Float32Array, x: Float32Array, dW: Float32Array): boolean {
     const d = this.deferred;
-    if (d === null || this.queueWorkers() === 0 || batch === 0) return false;
-    if (!(this.winograd && usesWinogradWeightGrad(g) && dy instanceof Float32Array && x instanceof Float32Array)) return false;
-    const xAt = this.resident(x);
-    const dyAt = this.resident(dy);
-    if (xAt < 0 || dyAt < 0) return false;
+    if (d === null || this.queueWorkers() === 0 || batch === 0 || g.outH * g.outW === 0) return false;
+    if (g.strideH !== 1 || g.strideW !== 1 || !(dy instanceof Float32Array && x instanceof Float32Array)) return false;
     const N = g.channels;
     const M = cout;
-    const K = N * 9;
+    const K = N * g.kernelH * g.kernelW;
+    const L = g.outH * g.outW;
+    const image = N * g.height * g.width;
     // a second gradient into the same dW must add onto the first one's result
     for (let u = d.settled; u < d.jobs.length; u++) {
       const other = d.jobs[u].dW;
@@ -1533,41 +1535,73 @@ class WasmKernels implements WasmBackend {
         break;
       }
     }
-    const TH = Math.ceil(g.outH / 2);
-    const TW4 = Math.ceil(g.outW / 8) * 4;
-    const Hq = 2 * TH + 2;
-    const Wq = 2 * TW4 + 2;
-    const Hd = 2 * TH;
-    const Wd = 2 * TW4;
-    const dyAligned = g.outW === Wd && g.outH === Hd;
-    const rowsPer = 4;
-    const Mp = this.k.winogradWgradRowsM(M);
-    const Np = this.k.winogradWgradColsN(N);
-    const Gc = Math.max(4, Math.min(WINOGRAD_MAX_GROUPS, Math.floor(WINOGRAD_PANEL_BYTES / (rowsPer * 4 * (Mp + Np) * 16))));
+    // the block: the record, dW's copy, copies of x and dy when they are not in blocks, then the
+    // kernel's own memory (`work` bytes from `own`)
     const record = 0;
     const dwAt = record + 256;
-    const xq = dwAt + align(M * K * 4, 64);
-    const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
-    const acc = dqPad + (dyAligned ? 0 : align(batch * M * Hd * Wd * 4, 64));
-    const scratch = acc + align(this.k.winogradWgradAccBytes(M, N), 64);
-    const bytes = scratch + align(this.k.winogradWgradScratchBytes(M, N, rowsPer, Gc), 64);
-    const block = this.allocateBlock(bytes / 4);
+    const xCopy = dwAt + align(M * K * 4, 64);
+    const dyCopy = xCopy + this.room(x, batch * image);
+    const own = dyCopy + this.room(dy, batch * M * L);
+    const winograd = this.winograd && usesWinogradWeightGrad(g);
+    let work: number;
+    let calls: (base: number, xAt: number, dyAt: number) => [CallableKernel, number[]][];
+    if (winograd) {
+      const TH = Math.ceil(g.outH / 2);
+      const TW4 = Math.ceil(g.outW / 8) * 4;
+      const Hq = 2 * TH + 2;
+      const Wq = 2 * TW4 + 2;
+      const Hd = 2 * TH;
+      const Wd = 2 * TW4;
+      const dyAligned = g.outW === Wd && g.outH === Hd;
+      const rowsPer = 4;
+      const Mp = this.k.winogradWgradRowsM(M);
+      const Np = this.k.winogradWgradColsN(N);
+      const Gc = Math.max(4, Math.min(WINOGRAD_MAX_GROUPS, Math.floor(WINOGRAD_PANEL_BYTES / (rowsPer * 4 * (Mp + Np) * 16))));
+      const xq = own;
+      const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
+      const acc = dqPad + (dyAligned ? 0 : align(batch * M * Hd * Wd * 4, 64));
+      const scratch = acc + align(this.k.winogradWgradAccBytes(M, N), 64);
+      work = scratch + align(this.k.winogradWgradScratchBytes(M, N, rowsPer, Gc), 64) - own;
+      calls = (base, xAt, dyAt) => {
+        const dq = dyAligned ? dyAt : base + dqPad;
+        const list: [CallableKernel, number[]][] = [["winogradPadPlanes", [xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, base + xq]]];
+        if (!dyAligned) list.push(["winogradPadPlanes", [dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq]]);
+        list.push(["winogradWeightGrad", [base + xq, dq, N, M, batch, TH, TW4, 0, rowsPer, Gc, base + acc, base + scratch]]);
+        list.push(["winogradWeightGradFinish", [base + acc, M, N, base + dwAt]]);
+        return list;
+      };
+    } else {
+      const Hp = g.height + 2 * g.padH;
+      const Wp = g.width + 2 * g.padW;
+      const ldp = align(N * Hp * Wp * 4, 64);
+      const per = Math.ceil(K / 4) * 4; // all the taps, in whole blocks of 4
+      const accBytes = align((per / 4) * Math.ceil(M / 8) * 128, 64);
+      const chunkBytes = align(this.k.weightGradChunkBytes(M, g.outW), 64);
+      const offs = own;
+      const P = offs + align(K * 4, 64);
+      const acc = P + batch * ldp + 64;
+      work = acc + accBytes + chunkBytes - own;
+      calls = (base, xAt, dyAt) => [
+        ["zeroBytes", [base + P, batch * ldp + 64]],
+        ["padImages", [xAt, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, base + P, ldp]],
+        ["directOffsets", [N, Hp, Wp, g.kernelH, g.kernelW, g.dilationH, g.dilationW, base + offs]],
+        ["convDirectWeightGradT", [base + P, ldp, base + offs, Wp, dyAt, M * L * 4, M, g.outH, g.outW, batch, K, 0, K, base + acc, base + acc + accBytes, base + dwAt]],
+      ];
+    }
+    const block = this.allocateBlock((own + work) / 4);
     if (block === null) return false;
     this.reserve(0); // the block may have grown the memory
     const base = block.byteOffset;
-    const dq = dyAligned ? dyAt : base + dqPad;
-    const calls: [CallableKernel, number[]][] = [
-      ["winogradPadPlanes", [xAt, batch * N, g.height, g.width, g.padH, g.padW, Hq, Wq, base + xq]],
-    ];
-    if (!dyAligned) calls.push(["winogradPadPlanes", [dyAt, batch * M, g.outH, g.outW, 0, 0, Hd, Wd, dq]]);
-    calls.push(["winogradWeightGrad", [base + xq, dq, N, M, batch, TH, TW4, 0, rowsPer, Gc, base + acc, base + scratch]]);
-    calls.push(["winogradWeightGradFinish", [base + acc, M, N, base + dwAt]]);
+    const xAt = this.place(x, batch * image, base + xCopy);
+    const dyAt = this.place(dy, batch * M * L, base + dyCopy);
+    const list = calls(base, xAt, dyAt);
     const dWUsed = dW.subarray(0, M * K);
-    const job: DeferredJob = { calls, block, dW: dWUsed, dwAt: base + dwAt };
+    const job: DeferredJob = { calls: list, block, dW: dWUsed, dwAt: base + dwAt };
     this.f32.set(dWUsed, job.dwAt >> 2);
     // the record the workers read: kind 0, the call count, then per call its kernel, argument count, arguments
-    const words = [JOB_CALLS, calls.length];
-    for (const [name, args] of calls) words.push(CALLABLE_KERNELS.indexOf(name), args.length, ...args);
+    const words = [JOB_CALLS, list.length];
+    for (const [name, args] of list) words.push(CALLABLE_KERNELS.indexOf(name), args.length, ...args);
+    if (words.length > 64) throw new Error(`@unetkit/backend-wasm: a deferred job's record has ${words.length} words, more than 64`);
     this.i32.set(words, (base + record) >> 2);
     this.postJob(job, (base + record) >> 2);
     this.gemms += batch;
