@@ -37,6 +37,28 @@
   return f64x2.replace_lane(v, 0, f64x2.extract_lane(v, 0) + d);
 }
 
+/** out[i] = a[i] + b[i] for n floats (f32 adds, as JavaScript's rounding of the exact sum). out may equal a or b. */
+export function addArrays(a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const a0 = v128.load(a, 0), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+    const b0 = v128.load(b, 0), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+    v128.store(out, f32x4.add(a0, b0), 0);
+    v128.store(out, f32x4.add(a1, b1), 16);
+    v128.store(out, f32x4.add(a2, b2), 32);
+    v128.store(out, f32x4.add(a3, b3), 48);
+    a += 64;
+    b += 64;
+    out += 64;
+  }
+  for (; i < n; i++) {
+    store<f32>(out, load<f32>(a) + load<f32>(b));
+    a += 4;
+    b += 4;
+    out += 4;
+  }
+}
+
 /** y[i] = x[i] > 0 ? x[i] : 0 for n floats (NaN, -0 and +0 give +0). y may equal x. */
 export function reluForward(x: usize, y: usize, n: i32): void {
   const z = f32x4.splat(0);

@@ -188,6 +188,7 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
     const same = (init: Record<string, Float32Array>, inputs: string[], call: (o: Record<string, Float32Array>, b: WasmBackend) => void) =>
       expectSameEverywhere(backend, init, inputs, call, reference);
     same({ x, y: values(n, 9) }, ["x"], (o, b) => b.reluForward({ x: o.x, y: o.y }));
+    same({ x, dy, out: values(n, 9) }, ["x", "dy"], (o, b) => b.add({ a: o.x, b: o.dy, out: o.out }));
     same({ dy, y: x, dx: values(n, 9) }, ["dy", "y"], (o, b) => b.reluBackward({ dy: o.dy, y: o.y, dx: o.dx }));
     same({ x }, [], (o, b) => {
       const mean = new Float64Array(channels);

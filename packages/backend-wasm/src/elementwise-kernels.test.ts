@@ -8,7 +8,7 @@ import {
   reluBackward,
   reluForward,
 } from "@unetkit/layers";
-import { ArgumentError, Tensor, fromArray, tsBackend, withBackend, type KernelBackend, type Shape } from "@unetkit/tensor";
+import { ArgumentError, Tensor, add, addInPlace, fromArray, tsBackend, withBackend, type KernelBackend, type Shape } from "@unetkit/tensor";
 import { nearestUpsampleBackward, nearestUpsampleForward } from "@unetkit/upsampling";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,6 +105,26 @@ const nchwArb = fc.oneof(
   { weight: 5, arbitrary: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 })) },
   { weight: 1, arbitrary: fc.constantFrom<[number, number, number, number]>([3, 7, 33, 35], [2, 2, 129, 129], [1, 3, 1, 1], [5, 4, 2, 1]) },
 );
+
+describe("add kernel", () => {
+  it("add and addInPlace give the TypeScript loop's bits, below and above the size where wasm takes over, in place on either operand", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 4090, max: 80000 })), fc.integer(), modeArb, (n, seed, mode) => {
+        const a = tensor([n], values(n, seed, mode));
+        const b = tensor([n], values(n, seed + 1, mode));
+        const sum = withBackend(tsBackend, () => add(a, b));
+        for (const [name, backend] of wasmBackends()) {
+          expectSameBits(`add (${name})`, withBackend(backend, () => add(a, b)).data, sum.data);
+          expectSameBits(`addInPlace (${name})`, withBackend(backend, () => addInPlace(a.clone(), b)).data, sum.data);
+          const bb = b.clone();
+          withBackend(backend, () => backend.add!({ a: a.data, b: bb.data, out: bb.data }));
+          expectSameBits(`add into b (${name})`, bb.data, sum.data);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
 
 describe("ReLU kernels", () => {
   it("forward and backward give the TypeScript loop's bits (NaN, -0 -> +0; subnormals pass)", () => {

@@ -1,4 +1,5 @@
 import {
+  type AddArgs,
   ArgumentError,
   type BatchNormBackwardArgs,
   type BatchNormNormalizeArgs,
@@ -19,6 +20,7 @@ import type { CallableKernel } from "./worker-source.js";
  * The exports of assembly/elementwise.ts the JavaScript side calls (byte addresses, element counts).
  */
 interface ElementwiseExports {
+  addArrays(a: number, b: number, out: number, n: number): void;
   reluForward(x: number, y: number, n: number): void;
   reluBackward(dy: number, y: number, dx: number, n: number): void;
   batchNormSums(x: number, e0: number, len: number, c: number, L: number, shift: number, acc: number): void;
@@ -151,6 +153,48 @@ function layoutSize(op: string, a: ChannelLayout): number {
   const { batch, channels, plane } = a;
   checkCounts(op, { batch, channels, plane });
   return batch * channels * plane;
+}
+
+/** Below this many elements {@link addWasm} adds in a JavaScript loop: the call and copies cost more. */
+const ADD_MIN_ELEMENTS = 4096;
+
+/**
+ * `out = a + b` in wasm (f32x4 adds), bit-identical to the TypeScript loop for every non-NaN result
+ * (a float32 sum computed in float64 and rounded is the float32 sum). All three are float32 arrays
+ * of one length; `out` may be `a` or `b`. Small arrays are added in JavaScript.
+ *
+ * @example
+ * ```ts
+ * addWasm(area, { a: grad, b: skipGrad, out: grad }); // grad += skipGrad
+ * ```
+ */
+export function addWasm(area: OperandArea, args: AddArgs): void {
+  const op = "add";
+  const { a, b, out } = args;
+  checkF32(op, { a, b, out }, out.length);
+  const n = out.length;
+  if (n < ADD_MIN_ELEMENTS) {
+    for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+    return;
+  }
+  const k = kernels(area);
+  const at = residents(area, [a, b, out]);
+  if (at !== null) {
+    const parts = ranges(n, ITEMS_PER_THREAD * area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, at[2] + 4 * i0, i1 - i0]]);
+    area.calls("addArrays", parts, n);
+    return;
+  }
+  const chunk = Math.min(n, CHUNK);
+  const aPtr = area.base;
+  const bPtr = aPtr + align(chunk * 4, 64);
+  const f = area.reserve(bPtr + chunk * 4 - area.base);
+  for (let i = 0; i < n; i += CHUNK) {
+    const len = Math.min(CHUNK, n - i);
+    f.set(a.subarray(i, i + len), aPtr >> 2);
+    f.set(b.subarray(i, i + len), bPtr >> 2);
+    k.addArrays(aPtr, bPtr, aPtr, len);
+    out.set(f.subarray(aPtr >> 2, (aPtr >> 2) + len), i);
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ import { CALLABLE_KERNELS, WORKER_SOURCE, type CallableKernel } from "./worker-s
 import { atomicsWaitAllowed, defaultWebThreads, startWebWorkers, webThreadsAvailable } from "./web-workers.js";
 import type {
   BatchNormBackwardArgs, BatchNormNormalizeArgs, BatchNormStatisticsArgs, MaxPool2x2Args, MaxPoolBackwardArgs, ReluBackwardArgs,
-  ReluForwardArgs, SoftmaxCrossEntropyArgs, UpsampleNearest2xArgs, UpsampleNearest2xBackwardArgs,
+  AddArgs, ReluForwardArgs, SoftmaxCrossEntropyArgs, UpsampleNearest2xArgs, UpsampleNearest2xBackwardArgs,
 } from "@unetkit/tensor";
 import * as elementwise from "./elementwise-kernels.js";
 
@@ -97,6 +97,8 @@ export interface WasmBackend extends KernelBackend {
    * the input gradient; otherwise (and always with the same bits) the two kernels one after the other.
    */
   conv2dBackward(args: Conv2dBackwardArgs): void;
+  /** Elementwise sum in wasm, bit-identical to the TypeScript loop for non-NaN results (see {@link AddArgs}). */
+  add(args: AddArgs): void;
   /** ReLU forward in wasm, bit-identical to the TypeScript loop (see {@link ReluForwardArgs}). */
   reluForward(args: ReluForwardArgs): void;
   /** ReLU backward in wasm, bit-identical to the TypeScript loop (see {@link ReluBackwardArgs}). */
@@ -494,6 +496,7 @@ class WasmKernels implements WasmBackend {
     this.conv2dBackwardData = this.conv2dBackwardData.bind(this);
     this.conv2dBackwardWeight = this.conv2dBackwardWeight.bind(this);
     this.conv2dBackward = this.conv2dBackward.bind(this);
+    this.add = this.add.bind(this);
     this.reluForward = this.reluForward.bind(this);
     this.reluBackward = this.reluBackward.bind(this);
     this.batchNormStatistics = this.batchNormStatistics.bind(this);
@@ -1664,6 +1667,10 @@ class WasmKernels implements WasmBackend {
     } finally {
       this.waitWorkers(seq, T - 1);
     }
+  }
+
+  add(args: AddArgs): void {
+    elementwise.addWasm(this.operands("add"), args);
   }
 
   reluForward(args: ReluForwardArgs): void {

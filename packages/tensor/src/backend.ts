@@ -120,6 +120,16 @@ export interface Conv2dBackwardArgs extends Conv2dBatchArgs {
   dxZero?: boolean;
 }
 
+/**
+ * `out[i] = a[i] + b[i]` for every element, rounded once to the dtype (what a JavaScript loop over
+ * typed arrays gives). The three have one length; `out` may be `a` or `b`.
+ */
+export interface AddArgs {
+  a: TypedArray;
+  b: TypedArray;
+  out: TypedArray;
+}
+
 /** `y[i] = x[i] > 0 ? x[i] : 0` for every element (NaN, -0 and +0 give +0), as `torch.relu`. */
 export interface ReluForwardArgs {
   x: TypedArray;
@@ -321,6 +331,8 @@ export interface KernelBackend {
   conv2dBackwardWeight?(args: Conv2dBackwardWeightArgs): void;
   /** Both gradients of one convolution at once, see {@link Conv2dBackwardArgs}. */
   conv2dBackward?(args: Conv2dBackwardArgs): void;
+  /** Elementwise sum of two same-shape tensors (`add` and `addInPlace`), see {@link AddArgs}. */
+  add?(args: AddArgs): void;
   /** ReLU forward, see {@link ReluForwardArgs}. */
   reluForward?(args: ReluForwardArgs): void;
   /** ReLU backward, see {@link ReluBackwardArgs}. */

@@ -1,3 +1,4 @@
+import { backendFor } from "./backend-registry.js";
 import { broadcastShapes, broadcastStrides } from "./broadcast.js";
 import type { TypedArray } from "./dtype.js";
 import { ArgumentError, ShapeError } from "./errors.js";
@@ -128,6 +129,13 @@ function flatKernel(op: Op, alpha: number, out: TypedArray, a: TypedArray, b: Ty
   }
 }
 
+/** {@link flatKernel} into `out`, except a sum, which goes to the backend's `add` kernel where it has one (same results). */
+function sameShapeKernel(op: Op, alpha: number, out: Tensor, a: Tensor, b: Tensor): void {
+  const kernels = backendFor(out.dtype);
+  if (op === Op.Add && kernels.add) kernels.add({ a: a.data, b: b.data, out: out.data });
+  else flatKernel(op, alpha, out.data, a.data, b.data);
+}
+
 function binary(name: string, op: Op, a: Tensor, b: Tensor | number, alpha = 1): Tensor {
   checkTensor(name, "a", a);
   if (typeof b === "number") {
@@ -138,7 +146,7 @@ function binary(name: string, op: Op, a: Tensor, b: Tensor | number, alpha = 1):
   checkPair(name, a, b);
   if (sameShape(a.shape, b.shape)) {
     const out = new Tensor(a.dtype, a.shape);
-    flatKernel(op, alpha, out.data, a.data, b.data);
+    sameShapeKernel(op, alpha, out, a, b);
     return out;
   }
   const shape = broadcastShapes(a.shape, b.shape, name);
@@ -155,7 +163,7 @@ function binaryInPlace(name: string, op: Op, a: Tensor, b: Tensor | number, alph
   }
   checkPair(name, a, b);
   if (sameShape(a.shape, b.shape)) {
-    flatKernel(op, alpha, a.data, a.data, b.data);
+    sameShapeKernel(op, alpha, a, a, b);
     return a;
   }
   const shape = broadcastShapes(a.shape, b.shape, name);

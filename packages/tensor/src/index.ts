@@ -26,6 +26,7 @@ export type {
   Conv2dBackwardArgs,
   Conv2dBackwardDataArgs,
   Conv2dBackwardWeightArgs,
+  AddArgs,
   ReluForwardArgs,
   ReluBackwardArgs,
   ChannelLayout,
