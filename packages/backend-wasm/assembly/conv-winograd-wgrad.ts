@@ -325,31 +325,34 @@ export function winogradWeightGrad(
   }
 }
 
+/** The lane sum (l0 + l1) + (l2 + l3) of an accumulator. */
+// @ts-ignore: decorator
+@inline function laneSum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
 /**
  * dW[m, n, ky, kx] += (G^T dU[m, n] G)[ky, kx] for m < M, n < N, where dU[m, n][i][j] is the lane
  * sum (l0 + l1) + (l2 + l3) of acc[4i + j][m][n] (winogradWeightGrad's accumulators, all 16
  * positions filled); dW is [M, N, 3, 3] floats.
  */
 export function winogradWeightGradFinish(acc: usize, M: i32, N: i32, dW: usize): void {
+  // locals only: the memory is shared by every thread's instance, so a static scratch (memory.data)
+  // would be one buffer for all of them
   const Mp = winogradWgradRowsM(M);
   const Np = winogradWgradColsN(N);
   const accXi = <usize>(Mp * Np) << 4;
-  const u = memory.data(64);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
       const a = acc + ((<usize>(m * Np + n)) << 4);
-      for (let xi = 0; xi < 16; xi++) {
-        const v = v128.load(a + <usize>xi * accXi);
-        const s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-        store<f32>(u + (<usize>xi << 2), s);
-      }
       // s = dU G (4 x 3), then G^T s (3 x 3)
       const d = dW + ((<usize>((m * N + n) * 9)) << 2);
       let s00: f32 = 0, s01: f32 = 0, s02: f32 = 0, s10: f32 = 0, s11: f32 = 0, s12: f32 = 0;
       let s20: f32 = 0, s21: f32 = 0, s22: f32 = 0, s30: f32 = 0, s31: f32 = 0, s32: f32 = 0;
       for (let i = 0; i < 4; i++) {
-        const r = u + (<usize>(i * 4) << 2);
-        const u0 = load<f32>(r), u1 = load<f32>(r, 4), u2 = load<f32>(r, 8), u3 = load<f32>(r, 12);
+        const r = a + <usize>(4 * i) * accXi;
+        const u0 = laneSum(v128.load(r)), u1 = laneSum(v128.load(r + accXi));
+        const u2 = laneSum(v128.load(r + 2 * accXi)), u3 = laneSum(v128.load(r + 3 * accXi));
         const h = <f32>0.5 * (u1 + u2);
         const t0 = u0 + h, t1 = <f32>0.5 * (u1 - u2), t2 = h + u3;
         if (i == 0) { s00 = t0; s01 = t1; s02 = t2; }

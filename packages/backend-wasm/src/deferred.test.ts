@@ -113,3 +113,16 @@ describe("deferred weight gradients (beginDeferred / endDeferred)", () => {
     expect(() => builds.fma.one.endDeferred()).toThrow(/endDeferred: no deferred scope is open/);
   });
 });
+
+describe("the kernels' static memory", () => {
+  it("holds no scratch or state: every thread's instance shares the one memory, so two threads would share it", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const dir = new URL("../assembly/", import.meta.url);
+    const sources = readdirSync(dir).filter((f) => f.endsWith(".ts"));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const f of sources) {
+      const text = readFileSync(new URL(f, dir), "utf8").replace(/\/\/.*$/gm, "");
+      expect({ f, staticData: /memory\.data\s*[(<]/.test(text), globals: /^(let|var)\s/m.test(text) }).toEqual({ f, staticData: false, globals: false });
+    }
+  });
+});
