@@ -171,6 +171,9 @@ describe("wasm backend in Chromium", () => {
       { threads: 2, available: true, sameBits: true },
       { threads: 1, available: true, sameBits: true },
     ]);
+    // a deferred scope with the page's main thread spinning: two weight gradients and the work
+    // items of two input gradients were queued, and the gradients are the bits of immediate ones
+    expect(report.deferred).toEqual({ jobs: 4, sameBits: true });
   });
 
   it("cross-origin isolated, created inside a Worker: nested Web Workers, Atomics.wait, same results", async () => {
@@ -179,6 +182,7 @@ describe("wasm backend in Chromium", () => {
     expect(report.callerCanWait).toBe(true);
     expect(report.requestedTwoThreads).toBe(2);
     expect(report.blocks.map((b) => b.available && b.sameBits)).toEqual([true, true]);
+    expect(report.deferred).toEqual({ jobs: 4, sameBits: true });
     expect(report.comparisons.map((c) => c.name)).toEqual([...GEMM_NAMES, ...CONV_NAMES]);
     for (const c of report.comparisons) {
       expect({ name: c.name, ok: c.worstError <= 1, sameBits: c.sameBitsAsOneThread, split: c.split }).toEqual({ name: c.name, ok: true, sameBits: true, split: true });
@@ -200,5 +204,6 @@ describe("wasm backend in Chromium", () => {
     expect(served.some((s) => /shared/.test(s.path))).toBe(false);
     // no shared memory, so no blocks: an arena falls back to ordinary arrays
     expect(report.blocks).toEqual([{ threads: 1, available: false, sameBits: null }]);
+    expect(report.deferred).toBe(null);
   });
 });

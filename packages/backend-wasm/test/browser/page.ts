@@ -41,6 +41,12 @@ export interface PageReport {
    * on operands in blocks gave the bits they give on copies (null without blocks).
    */
   blocks: { threads: number; available: boolean; sameBits: boolean | null }[];
+  /**
+   * A deferred scope on the 2-thread backend (beginDeferred / endDeferred): the jobs it queued (two
+   * weight gradients and two input gradients' work items), and whether the gradients equal those of
+   * the same calls without a scope; null on one thread or without blocks.
+   */
+  deferred: { jobs: number; sameBits: boolean } | null;
 }
 
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 12.9898) * 2);
@@ -238,6 +244,41 @@ function checkBlocks(be: WasmBackend): PageReport["blocks"][number] {
   return { threads: be.threads, available: true, sameBits: same };
 }
 
+/** Two convolution backwards (operands in blocks), in a deferred scope and without one (see PageReport.deferred). */
+function checkDeferred(be: WasmBackend): PageReport["deferred"] {
+  if (be.threads < 2) return null;
+  const g: ConvGeometry = { channels: 16, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 32, outW: 32 };
+  const n = 2 * 16 * 1024;
+  const blocks: Float32Array[] = [];
+  const block = (v: Float32Array) => {
+    const b = be.allocateBlock(v.length);
+    if (b === null) throw new Error("no block");
+    b.set(v);
+    blocks.push(b);
+    return b;
+  };
+  const pass = (deferred: boolean) => {
+    const x = block(values(n, 21)), dy = block(values(n, 22)), dx = block(new Float32Array(n));
+    const dx2 = block(new Float32Array(n));
+    const dW = values(16 * 16 * 9, 23), dW2 = values(16 * 16 * 9, 24);
+    const w = values(16 * 16 * 9, 25);
+    const before = be.stats().parallelGemms;
+    if (deferred) be.beginDeferred();
+    be.conv2dBackward({ geometry: g, batch: 2, cout: 16, dy, x, weight: w, dx, dW, dxZero: true });
+    be.conv2dBackward({ geometry: g, batch: 2, cout: 16, dy: dx, x, weight: w, dx: dx2, dW: dW2, dxZero: true });
+    if (deferred) be.endDeferred();
+    return { jobs: be.stats().parallelGemms - before, out: [dx.slice(), dx2.slice(), dW, dW2] };
+  };
+  try {
+    if (be.allocateBlock(1) === null) return null;
+    const plain = pass(false);
+    const deferred = pass(true);
+    return { jobs: deferred.jobs, sameBits: deferred.out.every((v, i) => sameBits(v, plain.out[i])) };
+  } finally {
+    for (const b of blocks) be.freeBlock(b);
+  }
+}
+
 /** Runs every check and returns what it saw; backends are disposed before returning. */
 async function runChecks(): Promise<PageReport> {
   const byDefault = await createWasmBackend();
@@ -256,6 +297,7 @@ async function runChecks(): Promise<PageReport> {
       fma: wasm.fma,
       comparisons: [...compareGemms(wasm, one), ...CONVS.flatMap((c) => compareConvs(wasm, one, c.label, c.g, c.cout))],
       blocks: [wasm, ...(one ? [one] : [])].map(checkBlocks),
+      deferred: checkDeferred(wasm),
     };
   } finally {
     wasm.dispose();
