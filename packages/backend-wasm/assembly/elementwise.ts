@@ -173,9 +173,11 @@ export function batchNormSums(x: usize, e0: i32, len: i32, c: i32, L: i32, shift
 
 /**
  * y = (x - mean) * scale + shift per channel on a chunk, in f64 and rounded once to f32 (y may equal
- * x); `params + 24*ch` holds the f64 triple mean, scale, shift of channel ch.
+ * x); `params + 24*ch` holds the f64 triple mean, scale, shift of channel ch. With `relu`, then
+ * y = y > 0 ? y : +0, as {@link reluForward} on the rounded values.
  */
-export function batchNormNormalize(x: usize, y: usize, e0: i32, len: i32, c: i32, L: i32, params: usize): void {
+export function batchNormNormalize(x: usize, y: usize, e0: i32, len: i32, c: i32, L: i32, params: usize, relu: i32): void {
+  const z = f32x4.splat(0);
   let seg = e0 / L;
   let ch = seg % c;
   let e = e0;
@@ -195,12 +197,14 @@ export function batchNormNormalize(x: usize, y: usize, e0: i32, len: i32, c: i32
       const v = v128.load(x);
       const a = f64x2.add(f64x2.mul(f64x2.sub(lo64(v), mv), kv), tv);
       const d = f64x2.add(f64x2.mul(f64x2.sub(hi64(v), mv), kv), tv);
-      v128.store(y, narrow(a, d));
+      const r = narrow(a, d);
+      v128.store(y, relu ? v128.and(r, f32x4.gt(r, z)) : r);
       x += 16;
       y += 16;
     }
     for (; i < cnt; i++) {
-      store<f32>(y, <f32>((<f64>load<f32>(x) - m) * k + t));
+      const r = <f32>((<f64>load<f32>(x) - m) * k + t);
+      store<i32>(y, relu == 0 || r > 0 ? reinterpret<i32>(r) : 0);
       x += 4;
       y += 4;
     }
@@ -213,9 +217,12 @@ export function batchNormNormalize(x: usize, y: usize, e0: i32, len: i32, c: i32
 /**
  * Adds a chunk to the per-channel sums of BatchNorm's backward: `acc + 32*ch` holds two f64x2, the
  * sums of dy and of dy * (x - mean[ch]) (in f64; lanes as in {@link batchNormSums}); `mean` is an
- * f64 per channel; dy and x are the chunk's two operands.
+ * f64 per channel; dy and x are the chunk's two operands. With `gate` (not 0: a ReLU's output on the
+ * chunk, after this BatchNorm), dy counts only where gate > 0, as {@link reluBackward} would leave it.
  */
-export function batchNormBackwardSums(dy: usize, x: usize, e0: i32, len: i32, c: i32, L: i32, mean: usize, acc: usize): void {
+export function batchNormBackwardSums(dy: usize, x: usize, e0: i32, len: i32, c: i32, L: i32, mean: usize, acc: usize, gate: usize): void {
+  const gated = gate != 0;
+  const z = f32x4.splat(0);
   let seg = e0 / L;
   let ch = seg % c;
   let e = e0;
@@ -230,7 +237,8 @@ export function batchNormBackwardSums(dy: usize, x: usize, e0: i32, len: i32, c:
     let sdx = v128.load(a, 16);
     let j = 0;
     for (; j + 4 <= cnt; j += 4) {
-      const g = v128.load(dy);
+      let g = v128.load(dy);
+      if (gated) g = v128.and(g, f32x4.gt(v128.load(gate), z));
       const v = v128.load(x);
       const g0 = lo64(g);
       const g1 = hi64(g);
@@ -240,21 +248,26 @@ export function batchNormBackwardSums(dy: usize, x: usize, e0: i32, len: i32, c:
       sdx = f64x2.add(sdx, f64x2.mul(g1, f64x2.sub(hi64(v), mv)));
       dy += 16;
       x += 16;
+      gate += 16;
     }
     if (j + 2 <= cnt) {
-      const g0 = lo64(v128.load64_zero(dy));
+      let h = v128.load64_zero(dy);
+      if (gated) h = v128.and(h, f32x4.gt(v128.load64_zero(gate), z));
+      const g0 = lo64(h);
       sd = f64x2.add(sd, g0);
       sdx = f64x2.add(sdx, f64x2.mul(g0, f64x2.sub(lo64(v128.load64_zero(x)), mv)));
       dy += 8;
       x += 8;
+      gate += 8;
       j += 2;
     }
     if (j < cnt) {
-      const g = <f64>load<f32>(dy);
+      const g = gated && !(load<f32>(gate) > 0) ? 0 : <f64>load<f32>(dy);
       sd = addLane0(sd, g);
       sdx = addLane0(sdx, g * (<f64>load<f32>(x) - m));
       dy += 4;
       x += 4;
+      gate += 4;
     }
     v128.store(a, sd);
     v128.store(a, sdx, 16);
@@ -267,9 +280,11 @@ export function batchNormBackwardSums(dy: usize, x: usize, e0: i32, len: i32, c:
 /**
  * BatchNorm's input gradient on a chunk, in f64 and rounded once to f32, from `params + 32*ch` = the
  * f64s k, cx, mean, c0 of channel ch: `dx = k*dy + cx*(x - mean) + c0` when `batchStats`, else
- * `dx = k*dy` (x unread). dx may equal dy or x.
+ * `dx = k*dy` (x unread), with dy gated as in {@link batchNormBackwardSums}. dx may equal dy or x.
  */
-export function batchNormBackwardApply(dy: usize, x: usize, dx: usize, e0: i32, len: i32, c: i32, L: i32, params: usize, batchStats: i32): void {
+export function batchNormBackwardApply(dy: usize, x: usize, dx: usize, e0: i32, len: i32, c: i32, L: i32, params: usize, batchStats: i32, gate: usize): void {
+  const gated = gate != 0;
+  const z = f32x4.splat(0);
   let seg = e0 / L;
   let ch = seg % c;
   let e = e0;
@@ -289,7 +304,8 @@ export function batchNormBackwardApply(dy: usize, x: usize, dx: usize, e0: i32, 
       const mv = f64x2.splat(m);
       const c0v = f64x2.splat(c0);
       for (; i + 4 <= cnt; i += 4) {
-        const g = v128.load(dy);
+        let g = v128.load(dy);
+        if (gated) g = v128.and(g, f32x4.gt(v128.load(gate), z));
         const v = v128.load(x);
         const a = f64x2.add(f64x2.add(f64x2.mul(kv, lo64(g)), f64x2.mul(cxv, f64x2.sub(lo64(v), mv))), c0v);
         const d = f64x2.add(f64x2.add(f64x2.mul(kv, hi64(g)), f64x2.mul(cxv, f64x2.sub(hi64(v), mv))), c0v);
@@ -297,24 +313,31 @@ export function batchNormBackwardApply(dy: usize, x: usize, dx: usize, e0: i32, 
         dy += 16;
         x += 16;
         dx += 16;
+        gate += 16;
       }
       for (; i < cnt; i++) {
-        store<f32>(dx, <f32>(k * <f64>load<f32>(dy) + cx * (<f64>load<f32>(x) - m) + c0));
+        const g = gated && !(load<f32>(gate) > 0) ? 0 : <f64>load<f32>(dy);
+        store<f32>(dx, <f32>(k * g + cx * (<f64>load<f32>(x) - m) + c0));
         dy += 4;
         x += 4;
         dx += 4;
+        gate += 4;
       }
     } else {
       for (; i + 4 <= cnt; i += 4) {
-        const g = v128.load(dy);
+        let g = v128.load(dy);
+        if (gated) g = v128.and(g, f32x4.gt(v128.load(gate), z));
         v128.store(dx, narrow(f64x2.mul(kv, lo64(g)), f64x2.mul(kv, hi64(g))));
         dy += 16;
         dx += 16;
+        gate += 16;
       }
       for (; i < cnt; i++) {
-        store<f32>(dx, <f32>(k * <f64>load<f32>(dy)));
+        const g = gated && !(load<f32>(gate) > 0) ? 0 : <f64>load<f32>(dy);
+        store<f32>(dx, <f32>(k * g));
         dy += 4;
         dx += 4;
+        gate += 4;
       }
       x += <usize>cnt << 2;
     }

@@ -206,6 +206,14 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
       b.batchNormBackward({ dy: o.dy, x: o.x, dx: o.dx, ...layout, mean, invstd: scale.map(Math.abs), weight: Float32Array.from(shift), batchStats, sumDy, sumDyXhat });
       o.dx = Float32Array.from([...o.dx, ...new Float32Array(sumDy.buffer), ...new Float32Array(sumDyXhat.buffer)]);
     });
+    // with a ReLU fused in: normalize then ReLU, and the backward gated by the ReLU's output
+    same({ x, y: values(n, 9) }, ["x"], (o, b) => b.batchNormNormalize({ x: o.x, y: o.y, ...layout, mean, scale, shift, relu: true }));
+    same({ dy, x, gate: values(n, seed + 7), dx: values(n, 9) }, ["dy", "x", "gate"], (o, b) => {
+      const sumDy = new Float64Array(channels);
+      const sumDyXhat = new Float64Array(channels);
+      b.batchNormBackward({ dy: o.dy, x: o.x, dx: o.dx, ...layout, mean, invstd: scale.map(Math.abs), weight: Float32Array.from(shift), batchStats, sumDy, sumDyXhat, gate: o.gate });
+      o.dx = Float32Array.from([...o.dx, ...new Float32Array(sumDy.buffer), ...new Float32Array(sumDyXhat.buffer)]);
+    });
     const planes = batch * channels;
     const outH = H >> 1;
     const outW = W >> 1;

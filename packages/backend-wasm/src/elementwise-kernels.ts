@@ -24,10 +24,10 @@ interface ElementwiseExports {
   reluForward(x: number, y: number, n: number): void;
   reluBackward(dy: number, y: number, dx: number, n: number): void;
   batchNormSums(x: number, e0: number, len: number, c: number, L: number, shift: number, acc: number): void;
-  batchNormNormalize(x: number, y: number, e0: number, len: number, c: number, L: number, params: number): void;
-  batchNormBackwardSums(dy: number, x: number, e0: number, len: number, c: number, L: number, mean: number, acc: number): void;
+  batchNormNormalize(x: number, y: number, e0: number, len: number, c: number, L: number, params: number, relu: number): void;
+  batchNormBackwardSums(dy: number, x: number, e0: number, len: number, c: number, L: number, mean: number, acc: number, gate: number): void;
   batchNormBackwardApply(
-    dy: number, x: number, dx: number, e0: number, len: number, c: number, L: number, params: number, batchStats: number,
+    dy: number, x: number, dx: number, e0: number, len: number, c: number, L: number, params: number, batchStats: number, gate: number,
   ): void;
   maxPool2x2(x: number, y: number, idx: number, planes: number, H: number, W: number, outH: number, outW: number): void;
   maxPoolBackward(dy: number, idx: number, dx: number, planes: number, inPlane: number, outPlane: number): void;
@@ -365,17 +365,18 @@ export function batchNormNormalizeWasm(area: OperandArea, args: BatchNormNormali
   }
   const k = kernels(area);
   const xi = xPtr >> 2;
+  const relu = args.relu === true ? 1 : 0;
   const at = residents(area, [x, y]);
   if (at !== null) {
     const parts = ranges(batch * channels, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [
-      [at[0] + 4 * p0 * plane, at[1] + 4 * p0 * plane, p0 * plane, (p1 - p0) * plane, channels, plane, paramsPtr],
+      [at[0] + 4 * p0 * plane, at[1] + 4 * p0 * plane, p0 * plane, (p1 - p0) * plane, channels, plane, paramsPtr, relu],
     ]);
     area.calls("batchNormNormalize", parts, size);
     return;
   }
   eachChunk(size, plane, (e0, len) => {
     f.set(x.subarray(e0, e0 + len), xi);
-    k.batchNormNormalize(xPtr, xPtr, e0, len, channels, plane, paramsPtr);
+    k.batchNormNormalize(xPtr, xPtr, e0, len, channels, plane, paramsPtr, relu);
     y.set(f.subarray(xi, xi + len), e0);
   });
 }
@@ -393,8 +394,9 @@ export function batchNormNormalizeWasm(area: OperandArea, args: BatchNormNormali
 export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackwardArgs): void {
   const op = "batchNormBackward";
   const { dy, x, dx, mean, invstd, weight, batchStats, sumDy, sumDyXhat, batch, channels, plane } = args;
+  const gate = args.gate ?? null;
   const size = layoutSize(op, args);
-  checkF32(op, { dy, x, dx }, size);
+  checkF32(op, gate === null ? { dy, x, dx } : { dy, x, dx, gate }, size);
   checkF64(op, { mean, invstd, sumDy, sumDyXhat }, channels);
   if (weight !== null && weight.length < channels) {
     throw new ArgumentError(op, `weight has ${weight.length} elements, expected ${channels}`);
@@ -411,20 +413,27 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   const paramsPtr = accPtr + align(channels * 32, 64);
   const dyPtr = paramsPtr + align(channels * 32, 64);
   const xPtr = dyPtr + align(room * 4, 64);
-  const f = area.reserve(xPtr + room * 4 - area.base);
+  const gatePtr = xPtr + align(room * 4, 64);
+  const f = area.reserve((gate === null ? xPtr : gatePtr) + room * 4 - area.base);
   const k = kernels(area);
   new Float64Array(f.buffer, meanPtr, channels).set(mean.subarray(0, channels));
   const acc = new Float64Array(f.buffer, accPtr, 4 * channels);
   acc.fill(0);
   const dyi = dyPtr >> 2;
   const xi = xPtr >> 2;
-  const at = residents(area, [dy, x, dx]);
+  const gi = gatePtr >> 2;
+  // the gate's address (0: none), where it lies or at its copy
+  const at = residents(area, gate === null ? [dy, x, dx] : [dy, x, dx, gate]);
+  const gateAt = (e0: number) => (gate === null ? 0 : at !== null ? at[3] + 4 * e0 : gatePtr);
+  const copyGate = (e0: number, len: number) => {
+    if (gate !== null) f.set(gate.subarray(e0, e0 + len), gi);
+  };
   if (at !== null) {
     // each thread sums whole channels, image after image as one thread would
     const parts = ranges(channels, ITEMS_PER_THREAD * area.threads).map(([c0, c1]) =>
       Array.from({ length: batch }, (_, b) => {
         const e0 = (b * channels + c0) * plane;
-        return [at[0] + 4 * e0, at[1] + 4 * e0, e0, (c1 - c0) * plane, channels, plane, meanPtr, accPtr];
+        return [at[0] + 4 * e0, at[1] + 4 * e0, e0, (c1 - c0) * plane, channels, plane, meanPtr, accPtr, gateAt(e0)];
       }),
     );
     area.calls("batchNormBackwardSums", parts, size);
@@ -432,7 +441,8 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
     eachChunk(size, plane, (e0, len) => {
       f.set(dy.subarray(e0, e0 + len), dyi);
       f.set(x.subarray(e0, e0 + len), xi);
-      k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr);
+      copyGate(e0, len);
+      k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr, gateAt(e0));
     });
   }
   const params = new Float64Array(f.buffer, paramsPtr, 4 * channels);
@@ -452,7 +462,7 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   if (at !== null) {
     const parts = ranges(batch * channels, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => {
       const e0 = p0 * plane;
-      return [[at[0] + 4 * e0, at[1] + 4 * e0, at[2] + 4 * e0, e0, (p1 - p0) * plane, channels, plane, paramsPtr, batchStats ? 1 : 0]];
+      return [[at[0] + 4 * e0, at[1] + 4 * e0, at[2] + 4 * e0, e0, (p1 - p0) * plane, channels, plane, paramsPtr, batchStats ? 1 : 0, gateAt(e0)]];
     });
     area.calls("batchNormBackwardApply", parts, size);
     return;
@@ -460,7 +470,8 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   eachChunk(size, plane, (e0, len) => {
     f.set(dy.subarray(e0, e0 + len), dyi);
     if (batchStats) f.set(x.subarray(e0, e0 + len), xi);
-    k.batchNormBackwardApply(dyPtr, xPtr, dyPtr, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0);
+    copyGate(e0, len);
+    k.batchNormBackwardApply(dyPtr, xPtr, dyPtr, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0, gateAt(e0));
     dx.set(f.subarray(dyi, dyi + len), e0);
   });
 }

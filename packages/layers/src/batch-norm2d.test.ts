@@ -4,6 +4,7 @@ import { ArgumentError, Rng, ShapeError, Tensor, randn } from "@unetkit/tensor";
 import { assertLayerGradcheck } from "@unetkit/testing";
 import { expectMatches, layerFixture, stateOf, tensorOf } from "../test/fixture-helpers.js";
 import { BatchNorm2D, batchNormStatistics } from "./batch-norm2d.js";
+import { ReLU } from "./relu.js";
 
 function randomAffine(bn: BatchNorm2D, rng: Rng): void {
   rng.fillUniform(bn.weight!.value.data, 0.5, 1.5);
@@ -203,5 +204,52 @@ describe("BatchNorm2D momentum", () => {
     expect(() => (bn.momentum = 1.5)).toThrow(/momentum must be a number in \[0, 1\] or null/);
     bn.momentum = 0.1;
     expect(bn.momentum).toBe(0.1);
+  });
+});
+
+describe("BatchNorm2D.forwardReLU / backwardReLU", () => {
+  const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+  it("give ReLU after BatchNorm bit for bit: output, input gradient, parameter gradients, running statistics", () => {
+    fc.assert(
+      fc.property(shapeArb, fc.constantFrom("float32", "float64"), fc.boolean(), fc.boolean(), (s, dtype, training, affine) => {
+        const rng = new Rng(s.seed);
+        const make = () => {
+          const bn = new BatchNorm2D(s.c, { dtype, affine });
+          if (affine) randomAffine(bn, new Rng(s.seed + 1));
+          bn.runningMean!.data.set(Array.from({ length: s.c }, (_, i) => i * 0.1));
+          return training ? bn.train() : bn.eval();
+        };
+        const fused = make();
+        const bn = make();
+        const relu = new ReLU();
+        const x = randn([s.n, s.c, s.h, s.w], rng, { dtype, std: 2 });
+        // some exact zeros and negative zeros in the gradient, and inputs at the ReLU's edge
+        const dy = randn(x.shape, rng, { dtype });
+        dy.data[0] = -0;
+        const y = fused.forwardReLU(x);
+        const y0 = relu.forward(bn.forward(x));
+        expect(sameBits(y.data, y0.data)).toBe(true);
+        const dx = fused.backwardReLU(dy);
+        const dx0 = bn.backward(relu.backward(dy));
+        expect(sameBits(dx.data, dx0.data)).toBe(true);
+        if (affine) {
+          expect(sameBits(fused.weight!.grad.data, bn.weight!.grad.data)).toBe(true);
+          expect(sameBits(fused.bias!.grad.data, bn.bias!.grad.data)).toBe(true);
+        }
+        expect(sameBits(fused.runningMean!.data, bn.runningMean!.data)).toBe(true);
+        expect(sameBits(fused.runningVar!.data, bn.runningVar!.data)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("refuses a backward that does not pair with the forward", () => {
+    const x = randn([2, 2, 3, 3], new Rng(1));
+    const bn = new BatchNorm2D(2);
+    bn.forward(x);
+    expect(() => bn.backwardReLU(x)).toThrow(/BatchNorm2D.backwardReLU: the last forward was forward, not forwardReLU/);
+    bn.forwardReLU(x);
+    expect(() => bn.backward(x)).toThrow(/BatchNorm2D.backward: the last forward was forwardReLU: use backwardReLU/);
   });
 });

@@ -34,6 +34,8 @@ interface SavedBatchNorm {
   mean: Float64Array;
   invstd: Float64Array;
   batchStats: boolean;
+  /** The output, when a ReLU was fused in ({@link BatchNorm2D.forwardReLU}): backward's gate. */
+  gate: Tensor | null;
 }
 
 /**
@@ -222,6 +224,28 @@ export class BatchNorm2D extends Layer {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /**
+   * This layer followed by a ReLU, in one pass over the data: `relu(bn.forward(x))` bit for bit
+   * (ReLU on the rounded outputs: NaN and -0 give +0), but without writing and reading the
+   * intermediate. Pair it with {@link BatchNorm2D.backwardReLU}. `DoubleConv` of @unetkit/unet runs
+   * its BatchNorm and ReLU layers this way.
+   *
+   * Shapes: `x` `[N, C, H, W]` -> `[N, C, H, W]`.
+   *
+   * @example
+   * ```ts
+   * const y = bn.forwardReLU(conv.forward(x)); // = relu.forward(bn.forward(conv.forward(x)))
+   * const dx = conv.backward(bn.backwardReLU(dy));
+   * ```
+   */
+  forwardReLU(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     this.checkX(x);
     const [n, c, h, w] = x.shape;
     const L = h * w;
@@ -265,9 +289,10 @@ export class BatchNorm2D extends Layer {
         shift[ch] = beta ? beta[ch] : 0;
       }
       // A backend's kernel: the same float64 arithmetic, rounded once (same bits).
-      kernels.batchNormNormalize({ x: xd, y: yd, batch: n, channels: c, plane: L, mean, scale, shift });
+      kernels.batchNormNormalize({ x: xd, y: yd, batch: n, channels: c, plane: L, mean, scale, shift, relu });
     } else {
-      // One pass per channel plane: y = (x - mean) * (weight * invstd) + bias.
+      // One pass per channel plane: y = (x - mean) * (weight * invstd) + bias (then ReLU: a value
+      // that is not > 0 stores +0, as ReLU does with the rounded value).
       for (let ch = 0; ch < c; ch++) {
         const m = mean[ch];
         const k = (gamma ? gamma[ch] : 1) * invstd[ch];
@@ -275,12 +300,19 @@ export class BatchNorm2D extends Layer {
         for (let b = 0; b < n; b++) {
           const off = (b * c + ch) * L;
           const end = off + L;
-          for (let i = off; i < end; i++) yd[i] = (xd[i] - m) * k + bt;
+          if (relu) {
+            for (let i = off; i < end; i++) {
+              const v = (xd[i] - m) * k + bt;
+              yd[i] = v > 0 ? v : 0;
+            }
+          } else {
+            for (let i = off; i < end; i++) yd[i] = (xd[i] - m) * k + bt;
+          }
         }
       }
     }
     // Backward recomputes xhat from the input (as PyTorch does) rather than keeping a copy.
-    this.saveForBackward<SavedBatchNorm>({ x, mean, invstd, batchStats: useBatchStats });
+    this.saveForBackward<SavedBatchNorm>({ x, mean, invstd, batchStats: useBatchStats, gate: relu ? y : null });
     return y;
   }
 
@@ -298,13 +330,38 @@ export class BatchNorm2D extends Layer {
   }
 
   backward(dy: Tensor): Tensor {
-    const { x, mean, invstd, batchStats } = this.takeSaved<SavedBatchNorm>();
-    checkGradShape("BatchNorm2D.backward", dy, x.shape, x.dtype);
+    return this.backwardImpl(dy, false);
+  }
+
+  /**
+   * The backward of {@link BatchNorm2D.forwardReLU}: `dy` is the gradient of its (ReLU'd) output;
+   * returns `bn.backward(relu.backward(dy))` bit for bit, in one pass, and accumulates the weight
+   * and bias gradients as `backward` does. Throws if the last forward was not `forwardReLU`.
+   *
+   * Shapes: `dy` `[N, C, H, W]` -> `[N, C, H, W]`.
+   *
+   * @example
+   * ```ts
+   * const dx = bn.backwardReLU(dy); // after y = bn.forwardReLU(x)
+   * ```
+   */
+  backwardReLU(dy: Tensor): Tensor {
+    return this.backwardImpl(dy, true);
+  }
+
+  private backwardImpl(dy: Tensor, relu: boolean): Tensor {
+    const op = relu ? "BatchNorm2D.backwardReLU" : "BatchNorm2D.backward";
+    const { x, mean, invstd, batchStats, gate } = this.takeSaved<SavedBatchNorm>();
+    if ((gate !== null) !== relu) {
+      throw new ArgumentError(op, relu ? "the last forward was forward, not forwardReLU" : "the last forward was forwardReLU: use backwardReLU");
+    }
+    checkGradShape(op, dy, x.shape, x.dtype);
+    const gd0 = dy.data;
+    const gated = gate === null ? null : gate.data;
     const [n, c, h, w] = x.shape;
     const L = h * w;
     const count = n * L;
     const dx = empty(dy.shape, dy.dtype); // every element is written below
-    const gd = dy.data;
     const xd = x.data;
     const dd = dx.data;
     const gamma = this.weight ? this.weight.value.data : null;
@@ -316,13 +373,19 @@ export class BatchNorm2D extends Layer {
       const sumDy = new Float64Array(c);
       const sumDyXhat = new Float64Array(c);
       kernels.batchNormBackward({
-        dy: gd, x: xd, dx: dd, batch: n, channels: c, plane: L, mean, invstd, weight: gamma, batchStats, sumDy, sumDyXhat,
+        dy: gd0, x: xd, dx: dd, batch: n, channels: c, plane: L, mean, invstd, weight: gamma, batchStats, sumDy, sumDyXhat, gate: gated,
       });
       for (let ch = 0; ch < c; ch++) {
         if (dGamma) dGamma[ch] += sumDyXhat[ch];
         if (dBeta) dBeta[ch] += sumDy[ch];
       }
       return dx;
+    }
+    // the reference loops read ReLU's gradient, made here when a ReLU was fused in
+    let gd = gd0;
+    if (gated !== null) {
+      gd = empty(dy.shape, dy.dtype).data;
+      for (let i = 0; i < gd.length; i++) gd[i] = gated[i] > 0 ? gd0[i] : 0;
     }
     for (let ch = 0; ch < c; ch++) {
       const m = mean[ch];

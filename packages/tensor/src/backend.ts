@@ -182,6 +182,8 @@ export interface BatchNormNormalizeArgs extends ChannelLayout {
   mean: Float64Array;
   scale: Float64Array;
   shift: Float64Array;
+  /** Then ReLU: `y = y > 0 ? y : 0` on the rounded values (`BatchNorm2D.forwardReLU`). Default false. */
+  relu?: boolean;
 }
 
 /**
@@ -208,6 +210,12 @@ export interface BatchNormBackwardArgs extends ChannelLayout {
   sumDy: Float64Array;
   /** Length at least `channels`; overwritten. */
   sumDyXhat: Float64Array;
+  /**
+   * The output of a ReLU applied after this BatchNorm (same length as `dy`), whose gradient `dy`
+   * then is: every `dy[i]` with `gate[i] > 0` false counts as 0, as ReLU's backward would make it
+   * (`BatchNorm2D.backwardReLU`). Default none.
+   */
+  gate?: TypedArray | null;
 }
 
 /**
