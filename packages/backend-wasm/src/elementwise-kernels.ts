@@ -177,13 +177,23 @@ export function addWasm(area: OperandArea, args: AddArgs): void {
     for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
     return;
   }
-  const k = kernels(area);
+  twoInOneOut(area, "addArrays", a, b, out);
+}
+
+/**
+ * Runs kernel `name(a, b, out, n)` over three float32 arrays of one length `n`: where they lie,
+ * shared out across the threads, when all three are in blocks; otherwise in chunks of
+ * {@link CHUNK} floats copied through the operand area.
+ */
+function twoInOneOut(area: OperandArea, name: "addArrays" | "reluBackward", a: TypedArray, b: TypedArray, out: TypedArray): void {
+  const n = out.length;
   const at = residents(area, [a, b, out]);
   if (at !== null) {
     const parts = ranges(n, ITEMS_PER_THREAD * area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, at[2] + 4 * i0, i1 - i0]]);
-    area.calls("addArrays", parts, n);
+    area.calls(name, parts, n);
     return;
   }
+  const kernel = kernels(area)[name];
   const chunk = Math.min(n, CHUNK);
   const aPtr = area.base;
   const bPtr = aPtr + align(chunk * 4, 64);
@@ -192,7 +202,7 @@ export function addWasm(area: OperandArea, args: AddArgs): void {
     const len = Math.min(CHUNK, n - i);
     f.set(a.subarray(i, i + len), aPtr >> 2);
     f.set(b.subarray(i, i + len), bPtr >> 2);
-    k.addArrays(aPtr, bPtr, aPtr, len);
+    kernel(aPtr, bPtr, aPtr, len);
     out.set(f.subarray(aPtr >> 2, (aPtr >> 2) + len), i);
   }
 }
@@ -241,25 +251,7 @@ export function reluBackwardWasm(area: OperandArea, args: ReluBackwardArgs): voi
   const op = "reluBackward";
   const { dy, y, dx } = args;
   checkF32(op, { dy, y, dx }, dy.length);
-  const n = dy.length;
-  const k = kernels(area);
-  const at = residents(area, [dy, y, dx]);
-  if (at !== null) {
-    const parts = ranges(n, ITEMS_PER_THREAD * area.threads, 16).map(([i0, i1]) => [[at[0] + 4 * i0, at[1] + 4 * i0, at[2] + 4 * i0, i1 - i0]]);
-    area.calls("reluBackward", parts, n);
-    return;
-  }
-  const chunk = Math.min(n, CHUNK);
-  const dyPtr = area.base;
-  const yPtr = dyPtr + align(chunk * 4, 64);
-  const f = area.reserve(yPtr + chunk * 4 - area.base);
-  for (let i = 0; i < n; i += CHUNK) {
-    const len = Math.min(CHUNK, n - i);
-    f.set(dy.subarray(i, i + len), dyPtr >> 2);
-    f.set(y.subarray(i, i + len), yPtr >> 2);
-    k.reluBackward(dyPtr, yPtr, dyPtr, len);
-    dx.set(f.subarray(dyPtr >> 2, (dyPtr >> 2) + len), i);
-  }
+  twoInOneOut(area, "reluBackward", dy, y, dx);
 }
 
 /**

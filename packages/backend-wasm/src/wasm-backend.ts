@@ -289,6 +289,25 @@ const MIN_PARALLEL_ELEMENTS = 1 << 16;
 const TAIL_BANDS = 4;
 
 /**
+ * Takes work items (see {@link convWorkItems}) from the shared counter at int32 word `counter` until
+ * none is left, running `conv` with arguments `a` (convDirect's, patched with each item's image and
+ * rows) on each; returns how many this thread ran.
+ */
+function takeConvItems(conv: (...args: number[]) => void, a: number[], items: number[], ctl: Int32Array, counter: number): number {
+  const count = items.length / 3;
+  let mine = 0;
+  for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
+    a[17] = items[3 * u];
+    a[18] = items[3 * u] + 1;
+    a[19] = items[3 * u + 1];
+    a[20] = items[3 * u + 2];
+    conv(...a);
+    mine++;
+  }
+  return mine;
+}
+
+/**
  * The work items (image, first output row, end row: 3 numbers each) of a convolution that `T`
  * threads share through a counter: whole images first, then the last T images in
  * {@link TAIL_BANDS} row bands (whole units of `unit` rows), so that the threads finish within a
@@ -921,16 +940,7 @@ class WasmKernels implements WasmBackend {
         ctl.set(items, rec + CONV_JOB_WORDS);
         this.postJob({ calls: [], block, dW: null, dwAt: 0 }, rec);
         this.parallelGemms++;
-        const a = args(0, 1, 0, d.outH, 0);
-        let mine = 0;
-        for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
-          a[17] = items[3 * u];
-          a[18] = items[3 * u] + 1;
-          a[19] = items[3 * u + 1];
-          a[20] = items[3 * u + 2];
-          conv(...a);
-          mine++;
-        }
+        const mine = takeConvItems(conv, args(0, 1, 0, d.outH, 0), items, ctl, counter);
         // wait for the items a worker took
         const canWait = atomicsWaitAllowed();
         for (let v = Atomics.add(ctl, done, mine) + mine; v < count; v = Atomics.load(ctl, done)) {
@@ -980,14 +990,7 @@ class WasmKernels implements WasmBackend {
       throw e;
     }
     if (byImages) {
-      const a = args(0, 1, 0, d.outH, 0);
-      for (let u = Atomics.add(ctl, counter, 1); u < count; u = Atomics.add(ctl, counter, 1)) {
-        a[17] = items[3 * u];
-        a[18] = items[3 * u] + 1;
-        a[19] = items[3 * u + 1];
-        a[20] = items[3 * u + 2];
-        conv(...a);
-      }
+      takeConvItems(conv, args(0, 1, 0, d.outH, 0), items, ctl, counter);
     } else {
       conv(...args(0, batch, 0, Math.min(d.outH, per), 0));
     }
