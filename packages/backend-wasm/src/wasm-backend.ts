@@ -365,6 +365,24 @@ const usesWinogradWeightGrad = (g: ConvGeometry) =>
 const WINOGRAD_PANEL_BYTES = 512 * 1024;
 const WINOGRAD_MAX_GROUPS = 256;
 
+/**
+ * The Winograd weight gradient's planes (see conv-winograd-wgrad.ts): TH tile rows and TW4 tiles per
+ * row (a multiple of 4), the zero-bordered image planes (Hq x Wq) and dy planes (Hd x Wd), and
+ * whether dy is already laid out so (its rows whole groups of 4 tiles, its height even).
+ */
+function winogradWgradPlanes(g: ConvGeometry) {
+  const TH = Math.ceil(g.outH / 2);
+  const TW4 = Math.ceil(g.outW / 8) * 4;
+  const Hd = 2 * TH;
+  const Wd = 2 * TW4;
+  return { TH, TW4, Hq: Hd + 2, Wq: Wd + 2, Hd, Wd, dyAligned: g.outW === Wd && g.outH === Hd };
+}
+
+/** Groups of 4 tiles per chunk of a thread computing `rows` transform rows: its Z and V panels take about {@link WINOGRAD_PANEL_BYTES}. */
+function winogradWgradGroups(Mp: number, Np: number, rows: number): number {
+  return Math.max(4, Math.min(WINOGRAD_MAX_GROUPS, Math.floor(WINOGRAD_PANEL_BYTES / (rows * 4 * (Mp + Np) * 16))));
+}
+
 /** Elements spanned by a `rows x cols` matrix with leading dimension `ld` (0 when empty). */
 const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
 
@@ -1336,28 +1354,20 @@ class WasmKernels implements WasmBackend {
     const K = N * 9;
     const L = g.outH * g.outW;
     const image = N * g.height * g.width;
-    const TH = Math.ceil(g.outH / 2);
-    const TW4 = Math.ceil(g.outW / 8) * 4;
-    const Hq = 2 * TH + 2;
-    const Wq = 2 * TW4 + 2;
-    const Hd = 2 * TH;
-    const Wd = 2 * TW4;
+    const { TH, TW4, Hq, Wq, Hd, Wd, dyAligned } = winogradWgradPlanes(g);
     const flops = 2 * batch * M * K * L;
     // with `alongside`, worker 1 and the calling thread take the 4 transform rows one at a time
     const parts = alongside ? 2 : Math.min(this.solo || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, 4);
     const rowsPer = alongside ? WGRAD_ROWS_PER_ITEM : Math.ceil(4 / parts);
-    // groups of 4 tiles per chunk: the thread's Z and V panels of a chunk take about WINOGRAD_PANEL_BYTES
     const Mp = this.k.winogradWgradRowsM(M);
     const Np = this.k.winogradWgradColsN(N);
-    const Gc = Math.max(4, Math.min(WINOGRAD_MAX_GROUPS, Math.floor(WINOGRAD_PANEL_BYTES / (rowsPer * 4 * (Mp + Np) * 16))));
+    const Gc = winogradWgradGroups(Mp, Np, rowsPer);
     const accBytes = align(this.k.winogradWgradAccBytes(M, N), 64);
     const scratchBytes = align(this.k.winogradWgradScratchBytes(M, N, rowsPer, Gc), 64);
     const dwPtr = this.opBase;
     const xPtr = dwPtr + align(M * K * 4, 64);
     const dyPtr = xPtr + this.room(x, batch * image);
     const xq = dyPtr + this.room(dy, batch * M * L);
-    // dy is already tile-aligned when its rows are whole groups of 4 tiles and its height even
-    const dyAligned = g.outW === Wd && g.outH === Hd;
     const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
     const acc = dqPad + (dyAligned ? 0 : align(batch * M * Hd * Wd * 4, 64));
     const scratch = acc + accBytes;
@@ -1552,17 +1562,9 @@ class WasmKernels implements WasmBackend {
     let work: number;
     let calls: (base: number, xAt: number, dyAt: number) => [CallableKernel, number[]][];
     if (winograd) {
-      const TH = Math.ceil(g.outH / 2);
-      const TW4 = Math.ceil(g.outW / 8) * 4;
-      const Hq = 2 * TH + 2;
-      const Wq = 2 * TW4 + 2;
-      const Hd = 2 * TH;
-      const Wd = 2 * TW4;
-      const dyAligned = g.outW === Wd && g.outH === Hd;
+      const { TH, TW4, Hq, Wq, Hd, Wd, dyAligned } = winogradWgradPlanes(g);
       const rowsPer = 4;
-      const Mp = this.k.winogradWgradRowsM(M);
-      const Np = this.k.winogradWgradColsN(N);
-      const Gc = Math.max(4, Math.min(WINOGRAD_MAX_GROUPS, Math.floor(WINOGRAD_PANEL_BYTES / (rowsPer * 4 * (Mp + Np) * 16))));
+      const Gc = winogradWgradGroups(this.k.winogradWgradRowsM(M), this.k.winogradWgradColsN(N), rowsPer);
       const xq = own;
       const dqPad = xq + align(batch * N * Hq * Wq * 4, 64);
       const acc = dqPad + (dyAligned ? 0 : align(batch * M * Hd * Wd * 4, 64));
