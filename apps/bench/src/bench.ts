@@ -21,7 +21,7 @@ import { buildWasm } from "../../../packages/backend-wasm/scripts/build-wasm.mjs
 import { formatConvKernelTable, profileConvKernels, type ConvKernelRow } from "./conv-profile.js";
 import { median, runInterleaved, type Measurement, type Workload } from "./measure.js";
 import { USAGE, parseOptions, sameCounts, type BenchOptions } from "./options.js";
-import { computeRatios, formatMeasurements, formatRatios, formatTargets, ISSUE_REFERENCES } from "./report.js";
+import { computeRatios, formatGemmTarget, formatMeasurements, formatRatios, formatTargets, ISSUE_REFERENCES } from "./report.js";
 import { runTfjsGemm, type TfjsGemmRow } from "./tfjs-gemm.js";
 import { tfjsFacts, tfjsWorkloads } from "./tfjs-workloads.js";
 import { unetkitWorkloads, type UnetkitBackendCase } from "./unetkit-workloads.js";
@@ -49,8 +49,8 @@ function gemmSpeedups(rows: readonly GemmBenchRow[], backends: readonly WasmBack
   for (const r1 of rows.filter((r) => r.backend === one.name)) {
     for (const b of backends) {
       if (b === one || b.threads === 1 || b.fma !== one.fma) continue; // same build, more threads
-      const r2 = rows.find((r) => r.backend === b.name && r.label === r1.label && r.m === r1.m && r.k === r1.k && r.n === r1.n);
-      if (r2) out.push({ shape: `${r1.m}x${r1.k}x${r1.n}`, label: r1.label, threads: b.threads, speedup: r2.gflops / r1.gflops });
+      const r2 = rows.find((r) => r.backend === b.name && r.label === r1.label && r.operands === r1.operands && r.m === r1.m && r.k === r1.k && r.n === r1.n);
+      if (r2) out.push({ shape: `${r1.m}x${r1.k}x${r1.n}`, label: `${r1.label}, ${r1.operands}`, threads: b.threads, speedup: r2.gflops / r1.gflops });
     }
   }
   return out;
@@ -188,6 +188,8 @@ async function main(argv: string[]): Promise<void> {
     }
     console.log("GEMM, float32 (C = op(A) op(B), M x K x N; GFLOP/s = 2MKN / median time):");
     console.log(formatGemmTable(gemmRows));
+    const fastestOne = wasmBackends.find((b) => b.threads === 1 && b.fma) ?? wasmBackends.find((b) => b.threads === 1);
+    if (fastestOne) console.log(formatGemmTarget(gemmRows, fastestOne.name));
     gemmThreadSpeedups = gemmSpeedups(gemmRows, wasmBackends);
     if (gemmThreadSpeedups.length) {
       console.log(

@@ -1,3 +1,4 @@
+import type { GemmBenchRow } from "../../../packages/tensor/bench/gemm.bench.js";
 import { TASKS, TASK_TITLES, type Measurement, type Task } from "./measure.js";
 
 /** One headline ratio: how many times slower `slower` is than `faster` on a task. */
@@ -150,4 +151,29 @@ export function formatTargets(ms: readonly Measurement[]): string {
   }
   if (lines.length === 0) return "";
   return ["Issue 8 targets (training step, medians of this run; PyTorch: run tools/bench_torch.py for today's figure):", ...lines].join("\n");
+}
+
+/**
+ * Issue 8's GEMM target, at least 25 GFLOP/s on one thread at the convolution shapes, checked
+ * against this run's rows of `backend` (a 1-thread wasm backend): per shape, GFLOP/s with the
+ * operands in blocks of its memory (as arena tensors are during training) and with ordinary arrays
+ * (copied in and out on every call, the copy timed).
+ */
+export function formatGemmTarget(rows: readonly GemmBenchRow[], backend: string): string {
+  const mine = rows.filter((r) => r.backend === backend);
+  const key = (r: GemmBenchRow) => `${r.label} ${r.m}x${r.k}x${r.n}`;
+  const keys = [...new Set(mine.map(key))];
+  if (keys.length === 0) return "";
+  const at = (k: string, operands: GemmBenchRow["operands"]) => mine.find((r) => key(r) === k && r.operands === operands);
+  const cells = keys.map((k) => {
+    const blocks = at(k, "blocks");
+    const arrays = at(k, "arrays");
+    return { k, best: Math.max(blocks?.gflops ?? 0, arrays?.gflops ?? 0), text: `${k} ${blocks ? blocks.gflops.toFixed(1) : "-"} / ${arrays ? arrays.gflops.toFixed(1) : "-"}` };
+  });
+  const met = cells.filter((c) => c.best >= 25).length;
+  return [
+    `GEMM target, >= 25 GFLOP/s on 1 thread at the conv shapes (${backend}; GFLOP/s with operands in blocks / in arrays):`,
+    ...cells.map((c) => `- ${c.text}: ${c.best >= 25 ? "met" : "NOT met"}`),
+    `met at ${met} of ${cells.length} shapes`,
+  ].join("\n");
 }

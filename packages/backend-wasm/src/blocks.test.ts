@@ -247,4 +247,62 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
       elementwiseCase(backend, reference, 4, 1, 128, 128, true, 3);
     }
   });
+
+  it("gemm: A, B and C used in place (1 and 2 threads, transposes, offsets, leading dimensions with gaps, beta)", () => {
+    for (const build of ["plain", "fma"] as const) {
+      for (const which of ["one", "two"] as const) {
+        const backend = builds[build][which];
+        const reference = builds[build].one;
+        fc.assert(
+          fc.property(
+            // up to 2*120*120*300 flops: past the size where 2 threads split a GEMM
+            fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 0, max: 300 }),
+            fc.boolean(), fc.boolean(), fc.constantFrom(0, 1, -0.5), fc.constantFrom(1, 0.5, 0),
+            fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(2), fc.integer(),
+            (m, n, k, transA, transB, beta, alpha, off, padA, padC, padB, seed) => {
+              const lda = Math.max(1, transA ? m : k) + padA;
+              const ldb = Math.max(1, transB ? k : n) + padB;
+              const ldc = n + padC;
+              const init = {
+                a: values(off + Math.max(1, transA ? k : m) * lda + 2, seed),
+                b: values(off + Math.max(1, transB ? n : k) * ldb + 1, seed + 1),
+                c: values(off + m * ldc + 3, seed + 2),
+              };
+              expectSameEverywhere(backend, init, ["a", "b"], (o, b) =>
+                b.gemm({ transA, transB, m, n, k, alpha, a: o.a, aOffset: off, lda, b: o.b, bOffset: off, ldb, beta, c: o.c, cOffset: off, ldc }),
+              reference);
+            },
+          ),
+          { numRuns: 25 },
+        );
+      }
+    }
+  });
+
+  it("gemm: C overlapping A or B in the same block gives what the copying path gives (A and B as they were before the call)", () => {
+    const backend = builds.fma.two;
+    const [m, n, k] = [40, 48, 300]; // k past one packed block of B (256 rows), so B is read again after C is written
+    for (const over of ["a", "b"] as const) {
+      const length = 4 * m * k + n * k;
+      const init = values(length, 9);
+      // A at 0 (m x k), B after it (k x n); C (m x n) starts inside the operand it overlaps
+      const cOffset = over === "a" ? 10 : m * k + 260 * n + 7; // into the B rows packed second
+      const call = (buf: Float32Array) =>
+        backend.gemm({ transA: false, transB: false, m, n, k, alpha: 1, a: buf, aOffset: 0, lda: k, b: buf, bOffset: m * k, ldb: n, beta: 0.5, c: buf, cOffset, ldc: n });
+      const heap = init.slice();
+      call(heap);
+      const block = backend.allocateBlock(length)!;
+      block.set(init);
+      call(block);
+      expect(sameBits(block.slice(), heap)).toBe(true);
+      backend.freeBlock(block);
+      // and it is the product of the operands as they were: row 0 of C against a direct sum
+      const want = Array.from({ length: n }, (_, j) => {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += init[p] * init[m * k + p * n + j];
+        return s + 0.5 * init[cOffset + j];
+      });
+      for (let j = 0; j < n; j++) expect(Math.abs(heap[cOffset + j] - want[j])).toBeLessThan(1e-4);
+    }
+  });
 });

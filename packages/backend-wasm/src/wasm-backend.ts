@@ -347,6 +347,12 @@ const describeGeometry = (g: ConvGeometry) =>
 const swapsOperands = (transA: boolean, transB: boolean, m: number, n: number, k: number) =>
   transB && !transA && m < n && k >= 4 * n;
 
+/** A byte range `[address, bytes]` in WebAssembly memory. */
+type Range = readonly [number, number];
+
+/** Whether two byte ranges share a byte. */
+const overlaps = (x: Range, y: Range) => x[0] < y[0] + y[1] && y[0] < x[0] + x[1];
+
 const align = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /**
@@ -709,21 +715,35 @@ class WasmKernels implements WasmBackend {
     const aSpan = useAB ? span(transA ? k : m, transA ? m : k, lda) : 0;
     const bSpan = useAB ? span(transB ? n : k, transB ? k : n, ldb) : 0;
     const cSpan = span(m, n, ldc);
-    const aPtr = this.opBase;
-    const bPtr = aPtr + align(aSpan * 4, 64);
-    const cPtr = bPtr + align(bSpan * 4, 64);
-    const tmpPtr = cPtr + align(cSpan * 4, 64);
+    // Operands in blocks (arena tensors) are used where they are; the others are copied into the
+    // operand area. C is written in place only when it overlaps neither A nor B, so an aliased call
+    // computes what the copying path computes.
+    const aAt = useAB ? this.resident(a) : -1;
+    const bAt = useAB ? this.resident(b) : -1;
+    const cRes = this.resident(c);
+    const aRange: Range = [aAt + aOffset * 4, aSpan * 4];
+    const bRange: Range = [bAt + bOffset * 4, bSpan * 4];
+    const cRange: Range = [cRes + cOffset * 4, cSpan * 4];
+    const cAt = cRes >= 0 && !(aAt >= 0 && overlaps(cRange, aRange)) && !(bAt >= 0 && overlaps(cRange, bRange)) ? cRes : -1;
+    let next = this.opBase;
+    const aPtr = aAt >= 0 ? aRange[0] : next;
+    if (aAt < 0) next += align(aSpan * 4, 64);
+    const bPtr = bAt >= 0 ? bRange[0] : next;
+    if (bAt < 0) next += align(bSpan * 4, 64);
+    const cPtr = cAt >= 0 ? cRange[0] : next;
+    if (cAt < 0) next += align(cSpan * 4, 64);
+    const tmpPtr = next;
     this.reserve(tmpPtr + (swapsOperands(transA, transB, m, n, k) ? m * n * 4 : 0) - this.opBase);
     const f = this.f32;
     if (useAB) {
-      f.set(a.subarray(aOffset, aOffset + aSpan), aPtr >> 2);
-      f.set(b.subarray(bOffset, bOffset + bSpan), bPtr >> 2);
+      if (aAt < 0) f.set(a.subarray(aOffset, aOffset + aSpan), aPtr >> 2);
+      if (bAt < 0) f.set(b.subarray(bOffset, bOffset + bSpan), bPtr >> 2);
     }
     // C is read when beta != 0; when rows have gaps (ldc > n) it is copied in too so that copying the
     // whole span back leaves the gaps as they were
-    if (beta !== 0 || ldc !== n) f.set(c.subarray(cOffset, cOffset + cSpan), cPtr >> 2);
+    if (cAt < 0 && (beta !== 0 || ldc !== n)) f.set(c.subarray(cOffset, cOffset + cSpan), cPtr >> 2);
     this.run(transA, transB, m, n, k, alpha, aPtr, lda, bPtr, ldb, beta, cPtr, ldc, tmpPtr);
-    c.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cSpan), cOffset);
+    if (cAt < 0) c.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cSpan), cOffset);
   }
 
   /**

@@ -57,6 +57,13 @@ export interface GemmBenchRow {
   n: number;
   transA: boolean;
   transB: boolean;
+  /**
+   * Where A, B and C lived: `"arrays"`, ordinary typed arrays (a backend with its own memory copies
+   * them in and C back out on every call, and that copy is timed); `"blocks"`, memory from the
+   * backend's {@link KernelBackend.allocateBlock}, where arena tensors live during training (used in
+   * place, no copy).
+   */
+  operands: "arrays" | "blocks";
   /** Median wall-clock time of one GEMM, milliseconds. */
   medianMs: number;
   /** 2*m*n*k / median wall time. */
@@ -78,6 +85,11 @@ export interface GemmBenchOptions {
   dtypes?: DType[];
   /** Called after each cell (for progress output). */
   onRow?: (row: GemmBenchRow) => void;
+  /**
+   * Also time float32 cells with the operands in blocks of the backend's own memory, for backends
+   * that have {@link KernelBackend.allocateBlock} (a second row each, `operands: "blocks"`). Default true.
+   */
+  blocks?: boolean;
 }
 
 /** The benchmark's shapes: 256^3 and the three conv shapes, with the backward variants when `backward`. */
@@ -135,10 +147,75 @@ function makeArgs(shape: GemmShape, dtype: DType, seed: number): GemmArgs {
   };
 }
 
+/** Copies of `args`' A and B, and a C, in blocks of the backend's memory; null when it has no room. */
+function blockArgs(backend: KernelBackend, args: GemmArgs): { args: GemmArgs; free: () => void } | null {
+  const taken: Float32Array[] = [];
+  const free = () => {
+    for (const t of taken) backend.freeBlock?.(t);
+  };
+  const copy = (src: GemmArgs["a"] | null, length: number): Float32Array | null => {
+    const block = backend.allocateBlock?.(length) ?? null;
+    if (!block) return null;
+    taken.push(block);
+    if (src) block.set(src.subarray(0, length));
+    else block.fill(0);
+    return block;
+  };
+  const a = copy(args.a, args.a.length);
+  const b = copy(args.b, args.b.length);
+  const c = copy(null, args.c.length);
+  if (!a || !b || !c) {
+    free();
+    return null;
+  }
+  return { args: { ...args, a, b, c }, free };
+}
+
+/** One warm-up call, the check against the reference C, then `runs` timed calls. */
+function timeCell(
+  backend: KernelBackend, shape: GemmShape, dtype: DType, args: GemmArgs, refC: GemmArgs["c"], refMax: number, runs: number,
+  operands: GemmBenchRow["operands"],
+): GemmBenchRow {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  backend.gemm(args); // warm-up (JIT, buffer growth)
+  let diff = 0;
+  for (let i = 0; i < refC.length; i++) diff = Math.max(diff, Math.abs(args.c[i] - refC[i]));
+  for (let r = 0; r < runs; r++) {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    backend.gemm(args);
+    const t1 = performance.now();
+    const c1 = cpuMs();
+    wall.push(t1 - t0);
+    if (c0 !== null && c1 !== null) cpu.push(c1 - c0);
+  }
+  const flops = 2 * shape.m * shape.n * shape.k;
+  const ms = median(wall);
+  const cpuMedian = cpu.length ? median(cpu) : null;
+  return {
+    backend: backend.name,
+    dtype,
+    label: shape.label,
+    m: shape.m,
+    k: shape.k,
+    n: shape.n,
+    transA: shape.transA,
+    transB: shape.transB,
+    operands,
+    medianMs: ms,
+    gflops: flops / ms / 1e6,
+    gflopsCpu: cpuMedian && cpuMedian > 0 ? flops / cpuMedian / 1e6 : null,
+    runs,
+    maxRelDiffVsTs: refMax > 0 ? diff / refMax : diff,
+  };
+}
+
 /**
  * Times `gemm` of every backend on every shape and dtype (one warm-up run, then `runs` timed runs;
  * the median is reported) and checks each result against the TypeScript backend's. Backends that
- * do not list a dtype are skipped for it. Returns one row per cell.
+ * do not list a dtype are skipped for it. A backend with its own memory gets a second float32 row
+ * with the operands in its blocks (see {@link GemmBenchRow.operands}). Returns one row per cell.
  *
  * @example
  * ```ts
@@ -161,40 +238,13 @@ export function runGemmBench(backends: KernelBackend[], options: GemmBenchOption
       for (let i = 0; i < ref.c.length; i++) refMax = Math.max(refMax, Math.abs(ref.c[i]));
       for (const backend of unique) {
         if (!backend.dtypes.includes(dtype)) continue;
-        const wall: number[] = [];
-        const cpu: number[] = [];
-        backend.gemm(args); // warm-up (JIT, buffer growth)
-        let diff = 0;
-        for (let i = 0; i < ref.c.length; i++) diff = Math.max(diff, Math.abs(args.c[i] - ref.c[i]));
-        for (let r = 0; r < runs; r++) {
-          const c0 = cpuMs();
-          const t0 = performance.now();
-          backend.gemm(args);
-          const t1 = performance.now();
-          const c1 = cpuMs();
-          wall.push(t1 - t0);
-          if (c0 !== null && c1 !== null) cpu.push(c1 - c0);
+        const inBlocks = options.blocks !== false && dtype === "float32" && backend.allocateBlock && backend.freeBlock ? blockArgs(backend, args) : null;
+        for (const [operands, cell] of [["arrays", args], ...(inBlocks ? [["blocks", inBlocks.args] as const] : [])] as const) {
+          const row = timeCell(backend, shape, dtype, cell, ref.c, refMax, runs, operands);
+          rows.push(row);
+          options.onRow?.(row);
         }
-        const flops = 2 * shape.m * shape.n * shape.k;
-        const ms = median(wall);
-        const cpuMedian = cpu.length ? median(cpu) : null;
-        const row: GemmBenchRow = {
-          backend: backend.name,
-          dtype,
-          label: shape.label,
-          m: shape.m,
-          k: shape.k,
-          n: shape.n,
-          transA: shape.transA,
-          transB: shape.transB,
-          medianMs: ms,
-          gflops: flops / ms / 1e6,
-          gflopsCpu: cpuMedian && cpuMedian > 0 ? flops / cpuMedian / 1e6 : null,
-          runs,
-          maxRelDiffVsTs: refMax > 0 ? diff / refMax : diff,
-        };
-        rows.push(row);
-        options.onRow?.(row);
+        if (inBlocks) inBlocks.free();
       }
     }
   }
@@ -203,11 +253,12 @@ export function runGemmBench(backends: KernelBackend[], options: GemmBenchOption
 
 /** Formats rows as a fixed-width text table. */
 export function formatGemmTable(rows: GemmBenchRow[]): string {
-  const head = ["backend", "dtype", "shape", "M x K x N", "ms (median)", "GFLOP/s", "GFLOP/s (cpu)", "rel diff vs ts"];
+  const head = ["backend", "dtype", "shape", "operands", "M x K x N", "ms (median)", "GFLOP/s", "GFLOP/s (cpu)", "rel diff vs ts"];
   const body = rows.map((r) => [
     r.backend,
     r.dtype,
     r.label,
+    r.operands,
     `${r.m} x ${r.k} x ${r.n}`,
     r.medianMs.toFixed(1),
     r.gflops.toFixed(2),
@@ -215,7 +266,7 @@ export function formatGemmTable(rows: GemmBenchRow[]): string {
     r.maxRelDiffVsTs.toExponential(1),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 

@@ -21,6 +21,43 @@ describe("runGemmBench", () => {
     expect(formatGemmTable(rows).split("\n").length).toBe(rows.length + 2);
   });
 
+  it("times a backend with its own memory twice, with array operands and with block operands", () => {
+    const handed: Float32Array[] = [];
+    const freed: Float32Array[] = [];
+    const seen: ("arrays" | "blocks")[] = [];
+    const blocks = new Set<ArrayBufferLike>();
+    const withMemory: KernelBackend = {
+      name: "with-memory",
+      dtypes: ["float32"],
+      gemm: (g) => {
+        seen.push(blocks.has(g.a.buffer) && blocks.has(g.b.buffer) && blocks.has(g.c.buffer) ? "blocks" : "arrays");
+        tsBackend.gemm(g);
+      },
+      allocateBlock: (n) => {
+        const b = new Float32Array(n);
+        blocks.add(b.buffer);
+        handed.push(b);
+        return b;
+      },
+      freeBlock: (b) => {
+        freed.push(b);
+      },
+    };
+    const rows = runGemmBench([withMemory, tsBackend], { runs: 2, shapes: shapes.slice(0, 1), dtypes: ["float32", "float64"] });
+    expect(rows.map((r) => `${r.backend}/${r.dtype}/${r.operands}`)).toEqual([
+      "with-memory/float32/arrays",
+      "with-memory/float32/blocks",
+      "typescript/float32/arrays",
+      "typescript/float64/arrays",
+    ]);
+    for (const r of rows) expect(r.maxRelDiffVsTs).toBeLessThan(r.dtype === "float32" ? 1e-6 : 1e-14);
+    expect(seen).toEqual([...Array(3).fill("arrays"), ...Array(3).fill("blocks")]);
+    expect(handed.length).toBe(3);
+    expect(freed).toEqual(handed);
+    expect(formatGemmTable(rows).split("\n")[0]).toContain("operands");
+    expect(runGemmBench([withMemory], { runs: 1, shapes: shapes.slice(0, 1), dtypes: ["float32"], blocks: false }).map((r) => r.operands)).toEqual(["arrays"]);
+  });
+
   it("skips dtypes a backend does not list and reports a wrong backend", () => {
     const broken: KernelBackend = {
       name: "broken",
