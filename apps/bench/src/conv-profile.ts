@@ -87,7 +87,7 @@ export function profileConvKernels(
       stepCalls = new Map();
       opt.zeroGrad();
       const logits = model.forward(x);
-      model.backward(crossEntropyLoss(logits, y).grad);
+      model.backward(crossEntropyLoss(logits, y).grad, { inputGrad: false });
       opt.step();
       for (const [key, ms] of stepMs) {
         const e = perStep.get(key)!;

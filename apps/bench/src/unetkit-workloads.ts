@@ -56,7 +56,7 @@ export function unetkitWorkloads(backendCase: UnetkitBackendCase, data: BenchDat
         opt.zeroGrad();
         const logits = train.forward(x8);
         const { loss, grad } = crossEntropyLoss(logits, y8);
-        train.backward(grad);
+        train.backward(grad, { inputGrad: false }); // as tfjs and PyTorch: no gradient for the images
         opt.step();
         return loss;
       },

@@ -140,7 +140,7 @@ export async function train(config: TrainConfig, outDir: string, options: { resu
       const y = cropMasks(batch.labels, logits.shape[2], logits.shape[3]);
       const { loss, grad } = lossFn(logits, y);
       model.zeroGrad();
-      model.backward(grad);
+      model.backward(grad, { inputGrad: false }); // the images need no gradient
       optimizer.step();
       cm.updateFromLogits(logits, y);
       lossSum += loss;

@@ -505,60 +505,62 @@ export function upsampleNearest2xBackward(dy: usize, dx: usize, planes: i32, H: 
 }
 
 /**
- * Softmax cross-entropy with class-index labels over `nb` images of `c` classes x `s` positions at x
- * (f32, image b's class k at position p: element (b*c + k)*s + p), labels i32 `nb x s`, in f64 as
- * @unetkit/layers' crossEntropyCore (reductions "mean"/"sum"): per non-ignored position the loss
- * `(1-eps)*w[y]*(lse - x_y) + (eps/c)*sum_k w[k]*(lse - x_k)` is added to `total` in order, and the
- * gradient `scale * ((1-eps)*w[y]*(p_k - [k == y]) + (eps/c)*(wTotal*p_k - w[k]))` is written to
- * grad (f32, x's layout; 0 at ignored positions). `w` is 0 (no weights) or c f64s; `e` is room for
- * c f64s. Labels must be in [0, c) or equal ignoreIndex. Returns the new total. exp and log are
- * AssemblyScript's (musl's) f64 functions, not the JavaScript engine's: results can differ from the
- * TypeScript loop's in the last bit.
+ * Softmax cross-entropy with class-index labels, positions [p0, p1) of one image of `c` classes x
+ * `s` positions at x (f32, class k at position p: element k*s + p), labels i32 (s of them), in f64
+ * as @unetkit/layers' crossEntropyCore (reductions "mean"/"sum"). For each non-ignored position p
+ * it writes the loss `(1-eps)*w[y]*(lse - x_y) + (eps/c)*sum_k w[k]*(lse - x_k)` to losses[p] (f64)
+ * and the gradient `scale * ((1-eps)*w[y]*(p_k - [k == y]) + (eps/c)*(wTotal*p_k - w[k]))` to grad
+ * (f32, x's layout); an ignored position gets loss 0 and gradient 0. The caller adds the losses of
+ * the non-ignored positions in order, so the total does not depend on how positions are shared out.
+ * `w` is 0 (no weights) or c f64s; `params` holds the f64s wTotal, eps and scale; `e` is room for c
+ * f64s (one per thread). Labels must be in [0, c) or equal ignoreIndex. exp and log are
+ * AssemblyScript's (musl's) f64 functions, not the JavaScript engine's: results can differ from
+ * the TypeScript loop's in the last bit.
  */
-export function softmaxCrossEntropy(x: usize, labels: usize, grad: usize, nb: i32, c: i32, s: i32, w: usize, wTotal: f64,
-  eps: f64, ignoreIndex: i32, scale: f64, e: usize, total: f64): f64 {
+export function softmaxCrossEntropyPositions(x: usize, labels: usize, grad: usize, c: i32, s: i32, p0: i32, p1: i32, w: usize,
+  params: usize, ignoreIndex: i32, e: usize, losses: usize): void {
+  const wTotal = load<f64>(params);
+  const eps = load<f64>(params, 8);
+  const scale = load<f64>(params, 16);
   const smooth = eps / <f64>c;
   const plane = <usize>s << 2;
-  for (let b = 0; b < nb; b++) {
-    const base = <usize>(b * c * s) << 2;
-    for (let p = 0; p < s; p++) {
-      const label = load<i32>(labels + (<usize>(b * s + p) << 2));
-      const o = x + base + (<usize>p << 2);
-      const go = grad + base + (<usize>p << 2);
-      if (label == ignoreIndex) {
-        for (let k = 0; k < c; k++) store<f32>(go + <usize>k * plane, 0);
-        continue;
-      }
-      let m = -Infinity;
-      for (let k = 0; k < c; k++) {
-        const v = <f64>load<f32>(o + <usize>k * plane);
-        if (v > m) m = v;
-      }
-      let se = 0.0;
-      for (let k = 0; k < c; k++) {
-        const ev = Math.exp(<f64>load<f32>(o + <usize>k * plane) - m);
-        store<f64>(e + (<usize>k << 3), ev);
-        se += ev;
-      }
-      const lse = m + Math.log(se);
-      const wy = w ? load<f64>(w + (<usize>label << 3)) : 1.0;
-      let loss = (1 - eps) * wy * (lse - <f64>load<f32>(o + <usize>label * plane));
-      if (eps > 0) {
-        let sm = 0.0;
-        for (let k = 0; k < c; k++) sm += (w ? load<f64>(w + (<usize>k << 3)) : 1.0) * (lse - <f64>load<f32>(o + <usize>k * plane));
-        loss += smooth * sm;
-      }
-      total += loss;
-      const inv = 1 / se;
-      const a = (1 - eps) * wy;
-      for (let k = 0; k < c; k++) {
-        const sk = load<f64>(e + (<usize>k << 3)) * inv;
-        let g = a * sk;
-        if (eps > 0) g += smooth * (wTotal * sk - (w ? load<f64>(w + (<usize>k << 3)) : 1.0));
-        if (k == label) g -= a;
-        store<f32>(go + <usize>k * plane, <f32>(scale * g));
-      }
+  for (let p = p0; p < p1; p++) {
+    const label = load<i32>(labels + (<usize>p << 2));
+    const o = x + (<usize>p << 2);
+    const go = grad + (<usize>p << 2);
+    if (label == ignoreIndex) {
+      for (let k = 0; k < c; k++) store<f32>(go + <usize>k * plane, 0);
+      store<f64>(losses + (<usize>p << 3), 0);
+      continue;
+    }
+    let m = -Infinity;
+    for (let k = 0; k < c; k++) {
+      const v = <f64>load<f32>(o + <usize>k * plane);
+      if (v > m) m = v;
+    }
+    let se = 0.0;
+    for (let k = 0; k < c; k++) {
+      const ev = Math.exp(<f64>load<f32>(o + <usize>k * plane) - m);
+      store<f64>(e + (<usize>k << 3), ev);
+      se += ev;
+    }
+    const lse = m + Math.log(se);
+    const wy = w ? load<f64>(w + (<usize>label << 3)) : 1.0;
+    let loss = (1 - eps) * wy * (lse - <f64>load<f32>(o + <usize>label * plane));
+    if (eps > 0) {
+      let sm = 0.0;
+      for (let k = 0; k < c; k++) sm += (w ? load<f64>(w + (<usize>k << 3)) : 1.0) * (lse - <f64>load<f32>(o + <usize>k * plane));
+      loss += smooth * sm;
+    }
+    store<f64>(losses + (<usize>p << 3), loss);
+    const inv = 1 / se;
+    const a = (1 - eps) * wy;
+    for (let k = 0; k < c; k++) {
+      const sk = load<f64>(e + (<usize>k << 3)) * inv;
+      let g = a * sk;
+      if (eps > 0) g += smooth * (wTotal * sk - (w ? load<f64>(w + (<usize>k << 3)) : 1.0));
+      if (k == label) g -= a;
+      store<f32>(go + <usize>k * plane, <f32>(scale * g));
     }
   }
-  return total;
 }

@@ -407,8 +407,8 @@ describe("softmax cross-entropy kernel", () => {
   it("gives the TypeScript loss and gradient to the last bit of exp/log (weights, smoothing, ignored labels)", () => {
     const shapeArb = fc.oneof(
       { weight: 5, arbitrary: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 9 })) },
-      // one image larger than a chunk: runs of positions
-      { weight: 1, arbitrary: fc.constant<[number, number, number, number]>([2, 3, 2, 80 * 80 / 2]) },
+      // one image larger than a chunk (2^18 floats): runs of positions
+      { weight: 1, arbitrary: fc.constant<[number, number, number, number]>([2, 3, 2, 45000]) },
     );
     fc.assert(
       fc.property(
@@ -437,6 +437,23 @@ describe("softmax cross-entropy kernel", () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it("gives the same total and gradient bits on 1 and 2 threads (positions shared out, losses added in order)", () => {
+    for (const [n, c, hw, seed] of [[8, 3, 4096, 1], [3, 5, 1000, 2], [1, 3, 100000, 3], [2, 2, 7, 4]]) {
+      const logits = values(n * c * hw, seed, { offset: 0, scale: 4 });
+      const u = values(n * hw, seed + 1, { offset: 1, scale: 1 });
+      const labels = Int32Array.from(u, (v) => (v < 0.1 ? 255 : Math.floor(v * 1e4) % c));
+      for (const weight of [null, Float64Array.from({ length: c }, (_, k) => 0.5 + k)]) {
+        const args = { logits, labels, batch: n, classes: c, positions: hw, weight, labelSmoothing: 0.1, ignoreIndex: 255, scale: 1 / (n * hw) };
+        const g1 = new Float32Array(n * c * hw);
+        const g2 = new Float32Array(n * c * hw);
+        const t1 = plain.softmaxCrossEntropy({ ...args, grad: g1 });
+        const t2 = shared.softmaxCrossEntropy({ ...args, grad: g2 });
+        expect(Object.is(t1, t2), `total ${t1} vs ${t2} (${n}x${c}x${hw})`).toBe(true);
+        expectSameBits(`grad ${n}x${c}x${hw}`, g2, g1);
+      }
+    }
   });
 
   it("rejects labels out of range and float64 logits with ArgumentError", () => {

@@ -33,10 +33,10 @@ interface ElementwiseExports {
   maxPoolBackward(dy: number, idx: number, dx: number, planes: number, inPlane: number, outPlane: number): void;
   upsampleNearest2x(x: number, y: number, planes: number, H: number, W: number): void;
   upsampleNearest2xBackward(dy: number, dx: number, planes: number, H: number, W: number): void;
-  softmaxCrossEntropy(
-    x: number, labels: number, grad: number, nb: number, c: number, s: number, w: number, wTotal: number, eps: number,
-    ignoreIndex: number, scale: number, e: number, total: number,
-  ): number;
+  softmaxCrossEntropyPositions(
+    x: number, labels: number, grad: number, c: number, s: number, p0: number, p1: number, w: number, params: number,
+    ignoreIndex: number, e: number, losses: number,
+  ): void;
 }
 
 /**
@@ -108,6 +108,8 @@ const align = (x: number, to: number) => Math.ceil(x / to) * to;
  * small enough for the threads to finish close together.
  */
 const ITEMS_PER_THREAD = 4;
+/** Floats of logits the loss kernel takes per chunk (whole images when they fit). */
+const LOSS_CHUNK = 1 << 18;
 
 const kernels = (area: OperandArea) => area.exports as unknown as ElementwiseExports;
 
@@ -666,28 +668,49 @@ export function softmaxCrossEntropyWasm(area: OperandArea, args: SoftmaxCrossEnt
   let wTotal = 0;
   if (weight !== null) for (let k = 0; k < c; k++) wTotal += weight[k];
   else wTotal = c;
-  // whole images per call when they fit in a chunk, else runs of positions of one image
+  // whole images per chunk when they fit, else runs of positions of one image; each chunk's
+  // positions shared out to the threads, then its losses added in order here
   const image = c * s;
-  const images = image <= CHUNK ? Math.floor(CHUNK / image) : 1;
-  const run = image <= CHUNK ? s : Math.max(1, Math.floor(CHUNK / c));
-  const room = image <= CHUNK ? images * image : c * run;
+  const images = image <= LOSS_CHUNK ? Math.floor(LOSS_CHUNK / image) : 1;
+  const run = image <= LOSS_CHUNK ? s : Math.max(1, Math.floor(LOSS_CHUNK / c));
+  const maxPositions = image <= LOSS_CHUNK ? Math.min(batch, images) * s : run;
+  const items = ITEMS_PER_THREAD * area.threads;
+  const eStride = align(c * 8, 64);
   const wPtr = area.base;
-  const ePtr = wPtr + align(c * 8, 64);
-  const yPtr = ePtr + align(c * 8, 64);
-  const xPtr = yPtr + align((image <= CHUNK ? images * s : run) * 4, 64);
-  const gPtr = xPtr + align(room * 4, 64);
-  const f = area.reserve(gPtr + room * 4 - area.base);
+  const paramsPtr = wPtr + align(c * 8, 64);
+  const ePtr = paramsPtr + 64;
+  const yPtr = ePtr + items * eStride;
+  const lPtr = yPtr + align(maxPositions * 4, 64);
+  const xPtr = lPtr + align(maxPositions * 8, 64);
+  const gPtr = xPtr + align(maxPositions * c * 4, 64);
+  const f = area.reserve(gPtr + maxPositions * c * 4 - area.base);
   const i32 = new Int32Array(f.buffer);
-  if (weight !== null) new Float64Array(f.buffer, wPtr, c).set(weight.subarray(0, c));
-  const k = kernels(area);
+  const f64 = new Float64Array(f.buffer);
+  if (weight !== null) f64.set(weight.subarray(0, c), wPtr >> 3);
+  f64.set([wTotal, eps, scale], paramsPtr >> 3);
   const wArg = weight !== null ? wPtr : 0;
   let total = 0;
-  if (image <= CHUNK) {
+  /** Runs the kernel over `nb` images of `len` positions in the area (x, labels, grad, losses), then adds their losses in order. */
+  const chunk = (nb: number, len: number, labelsFrom: number): void => {
+    const parts = ranges(nb * len, items, 16).map(([q0, q1], u) => {
+      const rows: number[][] = [];
+      for (let b = Math.floor(q0 / len); b * len < q1; b++) {
+        const p0 = Math.max(q0, b * len) - b * len;
+        const p1 = Math.min(q1, (b + 1) * len) - b * len;
+        rows.push([xPtr + b * c * len * 4, yPtr + b * len * 4, gPtr + b * c * len * 4, c, len, p0, p1, wArg, paramsPtr, ignoreIndex, ePtr + u * eStride, lPtr + b * len * 8]);
+      }
+      return rows;
+    });
+    // exp and log cost about as much as 16 memory-bound elements each
+    area.calls("softmaxCrossEntropyPositions", parts, 16 * nb * len * c);
+    for (let q = 0; q < nb * len; q++) if (labels[labelsFrom + q] !== ignoreIndex) total += f64[(lPtr >> 3) + q];
+  };
+  if (image <= LOSS_CHUNK) {
     for (let b = 0; b < batch; b += images) {
       const nb = Math.min(images, batch - b);
       f.set(logits.subarray(b * image, (b + nb) * image), xPtr >> 2);
       i32.set(labels.subarray(b * s, (b + nb) * s), yPtr >> 2);
-      total = k.softmaxCrossEntropy(xPtr, yPtr, gPtr, nb, c, s, wArg, wTotal, eps, ignoreIndex, scale, ePtr, total);
+      chunk(nb, s, b * s);
       grad.set(f.subarray(gPtr >> 2, (gPtr >> 2) + nb * image), b * image);
     }
     return total;
@@ -700,7 +723,7 @@ export function softmaxCrossEntropyWasm(area: OperandArea, args: SoftmaxCrossEnt
         f.set(logits.subarray(at, at + len), (xPtr >> 2) + cl * len);
       }
       i32.set(labels.subarray(b * s + p, b * s + p + len), yPtr >> 2);
-      total = k.softmaxCrossEntropy(xPtr, yPtr, gPtr, 1, c, len, wArg, wTotal, eps, ignoreIndex, scale, ePtr, total);
+      chunk(1, len, b * s + p);
       for (let cl = 0; cl < c; cl++) {
         const from = (gPtr >> 2) + cl * len;
         grad.set(f.subarray(from, from + len), (b * c + cl) * s + p);

@@ -368,6 +368,41 @@ describe("Conv2D gradients", () => {
     conv.zeroGrad();
     expect(conv.weight.grad.data.every((v) => v === 0)).toBe(true);
   });
+
+  it("with { inputGrad: false } returns null and gives the parameter gradients of the full backward, bit for bit", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 3, max: 12 }), fc.constantFrom(1, 3), fc.constantFrom(1, 2), fc.boolean(),
+        fc.constantFrom("float32", "float64"), fc.integer(),
+        (n, cin, cout, size, k, stride, bias, dtype, seed) => {
+          const make = () => new Conv2D(cin, cout, k, { padding: k >> 1, stride, bias, dtype, rng: new Rng(seed) });
+          const rng = new Rng(seed + 1);
+          const x = randn([n, cin, size, size], rng, { dtype });
+          const full = make();
+          const y = full.forward(x);
+          const dy = randn(y.shape, rng, { dtype });
+          expect(full.backward(dy)).not.toBe(null);
+          const only = make();
+          only.forward(x);
+          expect(only.backward(dy, { inputGrad: false })).toBe(null);
+          expect(only.weight.grad.data).toEqual(full.weight.grad.data);
+          if (bias) expect(only.bias!.grad.data).toEqual(full.bias!.grad.data);
+          // the saved input is used up either way
+          expect(() => only.backward(dy, { inputGrad: false })).toThrow(/backward called without a matching forward/);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("refuses an inputGrad option that is not a boolean", () => {
+    const conv = new Conv2D(1, 2, 3, { padding: 1, rng: new Rng(1) });
+    const y = conv.forward(randn([1, 1, 4, 4], new Rng(2)));
+    expect(() => conv.backward(y, { inputGrad: "no" as unknown as boolean })).toThrow(ArgumentError);
+    expect(() => conv.backward(y, { inputGrad: 0 as unknown as boolean })).toThrow(/Conv2D: inputGrad must be a boolean \(got 0\)/);
+    expect(conv.backward(y, { inputGrad: true })!.shape).toEqual([1, 1, 4, 4]);
+  });
 });
 
 describe("Conv2D against PyTorch", () => {

@@ -15,6 +15,7 @@ import {
   type Shape,
   type TypedArray,
 } from "@unetkit/tensor";
+import { wantsInputGrad, type BackwardOptions } from "./backward-options.js";
 import { checkInput, defaultInitBound, uniformInit } from "./internal.js";
 import { Layer } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -488,7 +489,8 @@ function normPair(op: string, what: string, value: Size2 | undefined, dflt: numb
  * Parameters: `weight` `[out, in, kh, kw]` and `bias` `[out]`, initialised as PyTorch's
  * `reset_parameters` (`U(-1/sqrt(fanIn), 1/sqrt(fanIn))` for both, `fanIn = in*kh*kw`) from
  * `options.rng`. Input `[N, in, H, W]`, output `[N, out, outH, outW]` (see {@link conv2dForward}).
- * Backward keeps only the input; it adds into `weight.grad` / `bias.grad` and returns `dx`.
+ * Backward keeps only the input; it adds into `weight.grad` / `bias.grad` and returns `dx` (or,
+ * with `{ inputGrad: false }`, null without computing it).
  *
  * @example
  * ```ts
@@ -561,13 +563,23 @@ export class Conv2D extends Layer {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
+  /**
+   * Adds dL/dW (and dL/db) into the parameters' gradients and returns dL/dx, `[N, in, H, W]`. With
+   * `{ inputGrad: false }` it returns null and does not compute dL/dx (the parameter gradients are
+   * the same bits): for a first layer, whose input needs no gradient.
+   */
+  backward(dy: Tensor): Tensor;
+  backward(dy: Tensor, options: BackwardOptions & { inputGrad: false }): null;
+  backward(dy: Tensor, options?: BackwardOptions): Tensor | null;
+  backward(dy: Tensor, options?: BackwardOptions): Tensor | null {
+    const inputGrad = wantsInputGrad("Conv2D", options);
     const x = this.takeSaved<Tensor>();
-    const options = this.windowOptions();
-    return conv2dBackward(dy, x, this.weight.value, {
-      ...options,
-      weightGradInto: this.weight.grad,
-      biasGradInto: this.bias ? this.bias.grad : undefined,
-    }).dx;
+    const window = this.windowOptions();
+    const biasGradInto = this.bias ? this.bias.grad : undefined;
+    if (!inputGrad) {
+      conv2dBackwardWeight(dy, x, this.weight.value.shape, { ...window, accumulateInto: this.weight.grad, biasGradInto });
+      return null;
+    }
+    return conv2dBackward(dy, x, this.weight.value, { ...window, weightGradInto: this.weight.grad, biasGradInto }).dx;
   }
 }

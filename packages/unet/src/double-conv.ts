@@ -1,4 +1,4 @@
-import { BatchNorm2D, Conv2D, Layer, ReLU } from "@unetkit/layers";
+import { BatchNorm2D, Conv2D, Layer, ReLU, wantsInputGrad, type BackwardOptions } from "@unetkit/layers";
 import { ArgumentError, globalRng, type DType, type Rng, type Tensor } from "@unetkit/tensor";
 
 /** Padding of the 3x3 convolutions: `same` keeps the size (padding 1), `valid` shrinks it by 2. */
@@ -85,9 +85,18 @@ export class DoubleConv extends Layer {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
+  /**
+   * Accumulates the parameters' gradients and returns dL/dx, or null with `{ inputGrad: false }`
+   * (then the first convolution's input gradient is not computed; the parameter gradients are the
+   * same bits).
+   */
+  backward(dy: Tensor): Tensor;
+  backward(dy: Tensor, options: BackwardOptions & { inputGrad: false }): null;
+  backward(dy: Tensor, options?: BackwardOptions): Tensor | null;
+  backward(dy: Tensor, options?: BackwardOptions): Tensor | null {
+    const inputGrad = wantsInputGrad("DoubleConv", options);
     let d = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
+    for (let i = this.layers.length - 1; i >= 1; i--) {
       const before = this.layers[i - 1];
       if (this.layers[i] instanceof ReLU && before instanceof BatchNorm2D) {
         d = before.backwardReLU(d);
@@ -96,6 +105,7 @@ export class DoubleConv extends Layer {
         d = this.layers[i].backward(d);
       }
     }
-    return d;
+    // layers[0] is conv1, the layer that sees the input
+    return inputGrad ? (this.layers[0] as Conv2D).backward(d) : (this.layers[0] as Conv2D).backward(d, { inputGrad: false });
   }
 }

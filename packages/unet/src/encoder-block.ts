@@ -1,4 +1,4 @@
-import { MaxPool2D, Module } from "@unetkit/layers";
+import { MaxPool2D, Module, wantsInputGrad, type BackwardOptions } from "@unetkit/layers";
 import { addInPlace, ArgumentError, ShapeError, formatShape, type Tensor } from "@unetkit/tensor";
 import { DoubleConv, type DoubleConvOptions } from "./double-conv.js";
 
@@ -45,14 +45,21 @@ export class EncoderBlock extends Module {
     return { pooled: this.pool.forward(skip), skip };
   }
 
-  /** `dPooled`: gradient of the pooled output; `dSkip`: gradient through the skip (or null). */
-  backward(dPooled: Tensor, dSkip: Tensor | null = null): Tensor {
+  /**
+   * `dPooled`: gradient of the pooled output; `dSkip`: gradient through the skip (or null). Returns
+   * dL/dx, or null with `{ inputGrad: false }` (not computed; the parameter gradients are the same bits).
+   */
+  backward(dPooled: Tensor, dSkip?: Tensor | null): Tensor;
+  backward(dPooled: Tensor, dSkip: Tensor | null, options: BackwardOptions & { inputGrad: false }): null;
+  backward(dPooled: Tensor, dSkip?: Tensor | null, options?: BackwardOptions): Tensor | null;
+  backward(dPooled: Tensor, dSkip: Tensor | null = null, options?: BackwardOptions): Tensor | null {
+    const inputGrad = wantsInputGrad("EncoderBlock", options);
     if (this.skipShape === null) {
       throw new ArgumentError("EncoderBlock", "backward called without a matching forward");
     }
     const dFeatures = this.pool.backward(dPooled);
     if (dSkip !== null) addInPlace(dFeatures, dSkip);
     this.skipShape = null;
-    return this.doubleConv.backward(dFeatures);
+    return this.doubleConv.backward(dFeatures, { inputGrad });
   }
 }

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configFromTorch } from "../test/fixture-model.js";
 import { PaperUNet, SimpleUNet, UNet } from "./unet.js";
+import { SGD, crossEntropyLoss, labels } from "@unetkit/layers";
 
 describe("UNet shapes", () => {
   it("SimpleUNet keeps the spatial size and outputs one channel per class", () => {
@@ -95,5 +96,53 @@ describe("UNet parameters", () => {
     const y2 = model.forward(x).toArray();
     expect(y2).toEqual(y1);
     expect(model.stateDict()["enc1.double_conv.bn1.running_mean"].toArray()).toEqual(before);
+  });
+});
+
+describe("UNet backward without the input gradient", () => {
+  /** Three SGD steps; the losses, logits, parameter gradients and buffers of each, and what backward returned. */
+  function steps(options: ConstructorParameters<typeof UNet>[0], inputGrad: boolean) {
+    const model = new UNet({ inChannels: 2, numClasses: 3, baseChannels: 4, seed: 11, ...options }).train();
+    const rng = new Rng(4);
+    const x = randn([2, 2, 16, 16], rng, { dtype: options?.dtype ?? "float32" });
+    const y = labels(Int32Array.from({ length: 2 * 16 * 16 }, () => rng.int(0, 3)), [2, 16, 16]);
+    const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+    const history: number[][] = [];
+    const returned: (number[] | null)[] = [];
+    for (let s = 0; s < 3; s++) {
+      opt.zeroGrad();
+      const logits = model.forward(x);
+      const loss = crossEntropyLoss(logits, y);
+      const dx = model.backward(loss.grad, { inputGrad });
+      returned.push(dx === null ? null : Array.from(dx.data));
+      history.push([loss.loss], Array.from(logits.data));
+      for (const p of model.parameters()) history.push(Array.from(p.grad.data));
+      opt.step();
+    }
+    for (const [, b] of model.namedBuffers()) history.push(Array.from(b.data));
+    return { history, returned };
+  }
+
+  const configs: ConstructorParameters<typeof UNet>[0][] = [
+    { depth: 2 },
+    { depth: 1, batchNorm: false, arena: false },
+    { depth: 3, upsample: "bilinear", attention: true },
+    { depth: 2, skip: false, dtype: "float64" },
+  ];
+  for (const config of configs) {
+    it(`returns null and gives the same training, bit for bit (${JSON.stringify(config)})`, () => {
+      const full = steps(config, true);
+      const only = steps(config, false);
+      expect(full.returned.every((d) => d !== null && d.length === 2 * 2 * 16 * 16)).toBe(true);
+      expect(only.returned).toEqual([null, null, null]);
+      expect(only.history.length).toBe(full.history.length);
+      only.history.forEach((h, i) => expect(h, `entry ${i}`).toEqual(full.history[i]));
+    });
+  }
+
+  it("refuses an inputGrad that is not a boolean", () => {
+    const model = new SimpleUNet({ baseChannels: 2, seed: 1 });
+    const logits = model.forward(zeros([1, 1, 8, 8]));
+    expect(() => model.backward(logits, { inputGrad: "false" as unknown as boolean })).toThrow(/UNet: inputGrad must be a boolean/);
   });
 });

@@ -1,4 +1,4 @@
-import { Conv2D, Module } from "@unetkit/layers";
+import { Conv2D, Module, wantsInputGrad, type BackwardOptions } from "@unetkit/layers";
 import {
   Arena,
   ArgumentError,
@@ -277,9 +277,21 @@ export class UNet extends Module {
 
   /**
    * Backward from dL/dlogits: accumulates every parameter's gradient, returns dL/dx (a tensor the
-   * caller owns). Its intermediates go to the arena of the forward it follows.
+   * caller owns). Its intermediates go to the arena of the forward it follows. A training step
+   * passes `{ inputGrad: false }`: then dL/dx (the first convolution's input gradient, which
+   * nothing uses when the input is data) is not computed and null is returned, with the same
+   * parameter gradients bit for bit.
+   *
+   * @example
+   * ```ts
+   * model.backward(crossEntropyLoss(model.forward(x), y).grad, { inputGrad: false });
+   * ```
    */
-  backward(dLogits: Tensor): Tensor {
+  backward(dLogits: Tensor): Tensor;
+  backward(dLogits: Tensor, options: BackwardOptions & { inputGrad: false }): null;
+  backward(dLogits: Tensor, options?: BackwardOptions): Tensor | null;
+  backward(dLogits: Tensor, options?: BackwardOptions): Tensor | null {
+    const inputGrad = wantsInputGrad("UNet", options);
     const arena = this.passArena;
     // the convolutions' weight gradients may finish on the backend's workers while the pass goes
     // on: every one is in its parameter's grad when the scope returns
@@ -292,10 +304,10 @@ export class UNet extends Module {
         dSkips[i] = g.dskip;
       }
       d = this.bottleneck.backward(d);
-      for (let i = this.encoders.length - 1; i >= 0; i--) d = this.encoders[i].backward(d, dSkips[i]);
-      return d;
+      for (let i = this.encoders.length - 1; i >= 1; i--) d = this.encoders[i].backward(d, dSkips[i]);
+      return this.encoders[0].backward(d, dSkips[0], { inputGrad });
     }));
-    return arena === null ? dx : dx.clone();
+    return dx === null || arena === null ? dx : dx.clone();
   }
 
   /** Floats this model's arena reserves (0 before the first pass, or without the arena): the memory a pass needs, reused every pass. */
