@@ -4,7 +4,7 @@ export { DecoderBlock, type DecoderBlockOptions, type UpsampleMode } from "./dec
 export { AttentionGate, type AttentionGateOptions } from "./attention-gate.js";
 export { centerCrop, centerCropBackward } from "./center-crop.js";
 export { UNet, SimpleUNet, PaperUNet, type UNetConfig, type UNetOptions, type SizePlan } from "./unet.js";
-export { predict, softmaxChannels, argmaxChannels, type Prediction } from "./predict.js";
+export { predict, softmaxChannels, maskFromScores, type Prediction } from "./predict.js";
 export { predictTiled, planTiles, receptiveRadius, type TiledOptions, type TilePlan } from "./predict-tiled.js";
 export {
   encodeUNetWeights,

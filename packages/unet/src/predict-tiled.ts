@@ -1,5 +1,5 @@
 import { ArgumentError, ShapeError, Tensor, checkRank, formatShape } from "@unetkit/tensor";
-import { argmaxChannels, softmaxChannels, type Prediction } from "./predict.js";
+import { maskFromScores, softmaxChannels, type Prediction } from "./predict.js";
 import type { UNet } from "./unet.js";
 
 /** Options of {@link predictTiled}. */
@@ -159,5 +159,5 @@ export function predictTiled(model: UNet, image: Tensor, options: TiledOptions =
   } finally {
     model.train(wasTraining);
   }
-  return { probabilities: probs, mask: argmaxChannels(probs), maskShape: [n, H, W] };
+  return { probabilities: probs, mask: maskFromScores(probs), maskShape: [n, H, W] };
 }

@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, checkRank } from "@unetkit/tensor";
+import { ArgumentError, Tensor, checkRank, formatShape } from "@unetkit/tensor";
 import type { UNet } from "./unet.js";
 
 /** Class probabilities and the arg-max mask for a batch. */
@@ -48,28 +48,47 @@ export function softmaxChannels(logits: Tensor): Tensor {
 }
 
 /**
- * Arg-max over classes of NCHW scores (ties go to the lower class, as `torch.argmax`), or a 0.5
- * threshold for a single channel of probabilities.
+ * The class-index mask of NCHW scores, `[N, C, H, W] -> N*H*W` class indices (row-major): the
+ * arg-max over the C channels (ties go to the lower class, as `torch.argmax`), or for a single
+ * channel of probabilities (a sigmoid head) 1 where it is at least `binaryThreshold` (default
+ * 0.5), else 0. A NaN score throws an ArgumentError naming its position: a broken model's output
+ * is refused rather than read as class 0. (`@unetkit/metrics`' `argmaxChannels` is the arg-max
+ * alone, returning a `LabelMask`.)
+ *
+ * @example
+ * ```ts
+ * const { probabilities } = predict(model, images);   // [N, 3, H, W]
+ * const mask = maskFromScores(probabilities);         // Int32Array of N*H*W classes
+ * ```
  */
-export function argmaxChannels(scores: Tensor, binaryThreshold = 0.5): Int32Array {
-  checkRank("argmaxChannels", "scores", scores, 4);
+export function maskFromScores(scores: Tensor, binaryThreshold = 0.5): Int32Array {
+  const op = "maskFromScores";
+  checkRank(op, "scores", scores, 4);
+  if (!Number.isFinite(binaryThreshold)) throw new ArgumentError(op, `binaryThreshold must be a finite number (got ${binaryThreshold})`);
   const [n, k, h, w] = scores.shape;
   const hw = h * w;
   const out = new Int32Array(n * hw);
   const x = scores.data;
+  const nan = (at: number) =>
+    new ArgumentError(op, `score at [${Math.floor(at / (k * hw))}, ${Math.floor(at / hw) % k}, ${Math.floor((at % hw) / w)}, ${at % w}] is NaN (scores ${formatShape(scores.shape)})`);
   for (let b = 0; b < n; b++) {
     for (let p = 0; p < hw; p++) {
       if (k === 1) {
-        out[b * hw + p] = x[b * hw + p] >= binaryThreshold ? 1 : 0;
+        const v = x[b * hw + p];
+        if (Number.isNaN(v)) throw nan(b * hw + p);
+        out[b * hw + p] = v >= binaryThreshold ? 1 : 0;
         continue;
       }
       let best = 0;
       let bv = x[b * k * hw + p];
+      if (Number.isNaN(bv)) throw nan(b * k * hw + p);
       for (let c = 1; c < k; c++) {
         const v = x[(b * k + c) * hw + p];
         if (v > bv) {
           bv = v;
           best = c;
+        } else if (Number.isNaN(v)) {
+          throw nan((b * k + c) * hw + p);
         }
       }
       out[b * hw + p] = best;
@@ -94,7 +113,7 @@ export function predict(model: UNet, images: Tensor): Prediction {
   try {
     const probabilities = softmaxChannels(model.forward(images));
     const [n, , h, w] = probabilities.shape;
-    return { probabilities, mask: argmaxChannels(probabilities), maskShape: [n, h, w] };
+    return { probabilities, mask: maskFromScores(probabilities), maskShape: [n, h, w] };
   } finally {
     model.train(wasTraining);
   }
