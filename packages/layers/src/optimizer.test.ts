@@ -194,3 +194,41 @@ describe("optimizers: behaviour and errors", () => {
     expect(q.value.data[0]).toBeCloseTo(2 - 0.1, 6);
   });
 });
+
+describe("SGD with momentum, float32", () => {
+  /** The update as PyTorch states it, element by element: the buffer stored (rounded), then read back. */
+  function reference(p: Float32Array, g: Float32Array, b: Float32Array, first: boolean, o: { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean }) {
+    for (let k = 0; k < p.length; k++) {
+      const d = (o.maximize ? -1 : 1) * g[k] + o.weightDecay * p[k];
+      b[k] = first ? d : o.momentum * b[k] + (1 - o.dampening) * d;
+      const u = o.nesterov ? d + o.momentum * b[k] : b[k];
+      p[k] = p[k] - o.lr * u;
+    }
+  }
+
+  it("steps bit for bit as the element-by-element update (momentum, dampening, weight decay, maximize, Nesterov)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(0.5, 0.9, 0.99),
+        fc.constantFrom(0, 0.1), fc.constantFrom(0, 1e-3), fc.boolean(), fc.boolean(),
+        (n, seed, momentum, dampening, weightDecay, maximize, nesterov) => {
+          if (nesterov && dampening !== 0) return;
+          const o = { lr: 0.03, momentum, dampening, nesterov, weightDecay, maximize };
+          const param = new Parameter(randn([n], new Rng(seed)));
+          const opt = new SGD([param], o);
+          const p = param.value.data.slice() as Float32Array;
+          const b = new Float32Array(n);
+          const rng = new Rng(seed + 1);
+          for (let s = 0; s < 4; s++) {
+            rng.fillNormal(param.grad.data);
+            reference(p, param.grad.data as Float32Array, b, s === 0, o);
+            opt.step();
+            expect(param.value.data).toEqual(p);
+            expect(opt.stateDict().state[0]!.buffers.momentum_buffer.data).toEqual(b);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
