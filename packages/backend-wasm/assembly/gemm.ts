@@ -94,12 +94,51 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: 
   }
 }
 
+/** Rows of op(A) (not transposed) from which {@link gemm} runs its row tiles by quarters. */
+const QUARTERS_MIN_M: i32 = 512;
+
+/**
+ * One row tile of C against every NR-wide micro-panel of the packed B block: mr rows of op(A) at
+ * ap (rows ars bytes apart, elements ps apart), C rows at cp, crs bytes apart.
+ */
+// @ts-ignore: decorator
+@inline function rowTile(kc: i32, ap: usize, ars: usize, ps: usize, mr: i32, nc: i32, packedB: usize, cp: usize, crs: usize,
+  tile: usize, mode: i32, alphaV: v128, betaV: v128, beta: f32): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const bp = packedB + (<usize>(jr * kc) << 2);
+    const cj0 = cp + (<usize>jr << 2);
+    if (mr == MR && nr == NR) {
+      microKernel(kc, ap, ars, ps, MR, bp, cj0, crs, mode, alphaV, betaV);
+    } else {
+      microKernel(kc, ap, ars, ps, mr, bp, tile, <usize>NR << 2, 0, alphaV, betaV);
+      for (let r = 0; r < mr; r++) {
+        const crow = cj0 + <usize>r * crs;
+        const trow = tile + (<usize>(r * NR) << 2);
+        for (let j = 0; j < nr; j++) {
+          const t = load<f32>(trow + (<usize>j << 2));
+          const cj = crow + (<usize>j << 2);
+          if (mode == 0) store<f32>(cj, t);
+          else if (mode == 1) store<f32>(cj, load<f32>(cj) * beta + t);
+          else store<f32>(cj, load<f32>(cj) + t);
+        }
+      }
+    }
+  }
+}
+
 /**
  * C = alpha * op(A) * op(B) + beta * C on f32 row-major matrices at byte addresses a, b, c, leading
  * dimensions in elements (BLAS conventions); scratch: gemmScratchBytes() bytes, 16-byte aligned.
  * beta == 0 overwrites C (NaN in C ignored). Each element's summation order depends only on k
  * (blocks of KC, p ascending), never on m, n or the element's position, so splitting C among
  * threads gives bit-identical results.
+ *
+ * With A not transposed and at least QUARTERS_MIN_M rows, the rows of a tile are not adjacent: the
+ * first 4q rows (q = m / 4) go by quarters, tile i holding rows i, i+q, i+2q, i+3q. Each quarter
+ * of A is then read as one sequential stream, which the hardware prefetches well. Adjacent rows
+ * are four interleaved streams within the same pages, and a large A (19 MB at 32768x144) then
+ * waits on DRAM: 22 -> 30 GFLOP/s there. Which tile computes an element does not change its sum.
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
   b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize): void {
@@ -121,38 +160,24 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
   const betaV = f32x4.splat(beta);
   const rs: usize = transA ? 4 : <usize>lda << 2;
   const ps: usize = transA ? <usize>lda << 2 : 4;
+  const q = !transA && m >= QUARTERS_MIN_M ? m >> 2 : 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       packB(transB, b, ldb, pc, kc, jc, nc, packedB);
       const mode = pc > 0 ? 2 : beta == 0 ? 0 : 1;
-      for (let ic = 0; ic < m; ic += MC) {
+      const a0 = a + <usize>pc * ps;
+      const c0 = c + (<usize>jc << 2);
+      for (let i = 0; i < q; i++) {
+        rowTile(kc, a0 + <usize>i * rs, <usize>q * rs, ps, MR, nc, packedB, c0 + <usize>i * ldcBytes, <usize>q * ldcBytes, tile, mode, alphaV, betaV, beta);
+      }
+      // the rows past the quarters (all of them without quarters), in adjacent tiles
+      for (let ic = q << 2; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         for (let ir = 0; ir < mc; ir += MR) {
-          const mr = min(MR, mc - ir);
-          const ap = a + <usize>(ic + ir) * rs + <usize>pc * ps;
-          for (let jr = 0; jr < nc; jr += NR) {
-            const nr = min(NR, nc - jr);
-            const bp = packedB + (<usize>(jr * kc) << 2);
-            const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
-            if (mr == MR && nr == NR) {
-              microKernel(kc, ap, rs, ps, MR, bp, cp, ldcBytes, mode, alphaV, betaV);
-            } else {
-              microKernel(kc, ap, rs, ps, mr, bp, tile, <usize>NR << 2, 0, alphaV, betaV);
-              for (let r = 0; r < mr; r++) {
-                const crow = cp + <usize>r * ldcBytes;
-                const trow = tile + (<usize>(r * NR) << 2);
-                for (let j = 0; j < nr; j++) {
-                  const t = load<f32>(trow + (<usize>j << 2));
-                  const cj = crow + (<usize>j << 2);
-                  if (mode == 0) store<f32>(cj, t);
-                  else if (mode == 1) store<f32>(cj, load<f32>(cj) * beta + t);
-                  else store<f32>(cj, load<f32>(cj) + t);
-                }
-              }
-            }
-          }
+          const row = ic + ir;
+          rowTile(kc, a0 + <usize>row * rs, rs, ps, min(MR, mc - ir), nc, packedB, c0 + <usize>row * ldcBytes, ldcBytes, tile, mode, alphaV, betaV, beta);
         }
       }
     }

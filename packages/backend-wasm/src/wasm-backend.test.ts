@@ -154,6 +154,33 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
     );
   });
 
+  it("with 512 rows or more (tiles by quarters of the rows): the TypeScript GEMM, and the bits of the same rows computed in small pieces", () => {
+    fc.assert(
+      fc.property(
+        // m past QUARTERS_MIN_M, not always a multiple of 4 (the rows past the quarters), n across a panel edge, k across KC
+        fc.record({ m: fc.integer({ min: 512, max: 700 }), n: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 300 }) }),
+        caseArb(1),
+        ({ m, n, k }, rest) => {
+          const t = { ...rest, m, n, k, transA: false };
+          expectMatchesTs(one, t);
+          // the same C from calls of at most 100 rows each (below the quarters' threshold): the same sums, bit for bit
+          const args = makeArgs(t);
+          const whole = withC(args);
+          one.gemm(whole);
+          const pieces = withC(args);
+          for (let r0 = 0; r0 < m; r0 += 100) {
+            const rows = Math.min(100, m - r0);
+            one.gemm({ ...pieces, m: rows, aOffset: args.aOffset + r0 * args.lda, cOffset: args.cOffset + r0 * args.ldc });
+          }
+          let differing = 0;
+          for (let i = 0; i < whole.c.length; i++) if (!Object.is(whole.c[i], pieces.c[i])) differing++;
+          expect(differing).toBe(0);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
   it("matches the TypeScript GEMM for A * B^T with m < n and a long k (computed as C^T = B A^T)", () => {
     fc.assert(
       fc.property(
