@@ -157,8 +157,9 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
   it("with 512 rows or more (tiles by quarters of the rows): the TypeScript GEMM, and the bits of the same rows computed in small pieces", () => {
     fc.assert(
       fc.property(
-        // m past QUARTERS_MIN_M, not always a multiple of 4 (the rows past the quarters), n across a panel edge, k across KC
-        fc.record({ m: fc.integer({ min: 512, max: 700 }), n: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 300 }) }),
+        // m past QUARTERS_MIN_M (also per thread on 2 threads), not always a multiple of 4 (the rows past
+        // the quarters), n across a panel edge, k across KC
+        fc.record({ m: fc.integer({ min: 512, max: 1400 }), n: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 300 }) }),
         caseArb(1),
         ({ m, n, k }, rest) => {
           const t = { ...rest, m, n, k, transA: false };
@@ -172,8 +173,11 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
             const rows = Math.min(100, m - r0);
             one.gemm({ ...pieces, m: rows, aOffset: args.aOffset + r0 * args.lda, cOffset: args.cOffset + r0 * args.ldc });
           }
+          // and on 2 threads (each takes a share of the rows and tiles its own quarters)
+          const split = withC(args);
+          two.gemm(split);
           let differing = 0;
-          for (let i = 0; i < whole.c.length; i++) if (!Object.is(whole.c[i], pieces.c[i])) differing++;
+          for (let i = 0; i < whole.c.length; i++) if (!Object.is(whole.c[i], pieces.c[i]) || !Object.is(whole.c[i], split.c[i])) differing++;
           expect(differing).toBe(0);
         },
       ),
