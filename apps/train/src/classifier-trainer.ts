@@ -125,7 +125,7 @@ export function trainClassifier(
       const logits = model.forward(batch.images);
       const { loss, grad } = crossEntropyLoss(logits, batch.labels);
       model.zeroGrad();
-      model.backward(grad);
+      model.backward(grad, { inputGrad: false }); // the images need no gradient
       optimizer.step();
       hits += countCorrect(logits, batch.labels.data);
       seen += batch.labels.data.length;

@@ -27,6 +27,22 @@ describe("SmallResNet", () => {
     );
   });
 
+  it("backward with { inputGrad: false } returns null and accumulates the same parameter gradients, bit for bit", () => {
+    const make = () => new SmallResNet({ inChannels: 2, numClasses: 3, widths: [3, 4], blocksPerStage: 1, stemStride: 2, seed: 5 });
+    const x = randn([2, 2, 9, 9], new Rng(6));
+    const dy = randn([2, 3], new Rng(7));
+    const full = make();
+    full.forward(x);
+    expect(full.backward(dy)!.shape).toEqual([2, 2, 9, 9]);
+    const only = make();
+    only.forward(x);
+    expect(only.backward(dy, { inputGrad: false })).toBe(null);
+    const fullGrads = full.parameters().map((p) => Array.from(p.grad.data));
+    only.parameters().forEach((p, i) => expect(Array.from(p.grad.data), `parameter ${i}`).toEqual(fullGrads[i]));
+    only.forward(x);
+    expect(() => only.backward(dy, { inputGrad: 1 as unknown as boolean })).toThrow(/SmallResNet: inputGrad must be a boolean/);
+  });
+
   it("uses torchvision's state-dict keys; the plain twin lacks only the projection shortcuts", () => {
     const res = new SmallResNet({ inChannels: 1, numClasses: 10, widths: [4, 8], blocksPerStage: 2, seed: 7 });
     const plain = new SmallResNet({ inChannels: 1, numClasses: 10, widths: [4, 8], blocksPerStage: 2, seed: 7, plain: true });

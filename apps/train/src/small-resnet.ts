@@ -1,4 +1,4 @@
-import { BasicBlock, BatchNorm2D, Conv2D, Flatten, GlobalAvgPool2D, Layer, Linear, ReLU, Sequential } from "@unetkit/layers";
+import { BasicBlock, BatchNorm2D, Conv2D, Flatten, GlobalAvgPool2D, Layer, Linear, ReLU, Sequential, wantsInputGrad, type BackwardOptions } from "@unetkit/layers";
 import { ArgumentError, Rng, type DType, type Tensor } from "@unetkit/tensor";
 
 /** Options of {@link SmallResNet}. */
@@ -117,10 +117,20 @@ export class SmallResNet extends Layer {
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
+  /**
+   * Accumulates the parameters' gradients and returns dL/dx, or null with `{ inputGrad: false }`:
+   * then the stem convolution's input gradient is not computed (a training step on images).
+   */
+  backward(dy: Tensor): Tensor;
+  backward(dy: Tensor, options: BackwardOptions & { inputGrad: false }): null;
+  backward(dy: Tensor, options?: BackwardOptions): Tensor | null;
+  backward(dy: Tensor, options?: BackwardOptions): Tensor | null {
+    const inputGrad = wantsInputGrad("SmallResNet", options);
     this.takeSaved<boolean>();
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g);
-    return g;
+    for (let i = this.layers.length - 1; i >= 1; i--) g = this.layers[i].backward(g);
+    // layers[0] is the stem convolution, the layer that sees the images
+    const stem = this.layers[0] as Conv2D;
+    return inputGrad ? stem.backward(g) : stem.backward(g, { inputGrad: false });
   }
 }
