@@ -130,7 +130,6 @@ export class SmallResNet extends Layer {
     let g = dy;
     for (let i = this.layers.length - 1; i >= 1; i--) g = this.layers[i].backward(g);
     // layers[0] is the stem convolution, the layer that sees the images
-    const stem = this.layers[0] as Conv2D;
-    return inputGrad ? stem.backward(g) : stem.backward(g, { inputGrad: false });
+    return (this.layers[0] as Conv2D).backward(g, { inputGrad });
   }
 }

@@ -106,6 +106,6 @@ export class DoubleConv extends Layer {
       }
     }
     // layers[0] is conv1, the layer that sees the input
-    return inputGrad ? (this.layers[0] as Conv2D).backward(d) : (this.layers[0] as Conv2D).backward(d, { inputGrad: false });
+    return (this.layers[0] as Conv2D).backward(d, { inputGrad });
   }
 }
