@@ -7,18 +7,27 @@
 //         for ir in mc by MR:        A read in place (rows are contiguous in p, or columns when transA)
 //           for jr in nc by NR:      micro-kernel on an MR x NR tile of C
 //
+// (A transposed with nc <= ACC_NC: for ic in m by MCT, for each part of PSUB rows of the block, the
+// tiles as above on that part; see gemm.)
+//
 // A is not packed: at the conv shapes A (or B) is the large operand and is used once per micro-panel
 // row, so packing it would double its memory traffic; the micro-kernel reads it in place with a row
 // stride and a p stride. B is packed (it is re-used by every row block and its rows may be far apart).
-import { MR, NR, microKernel } from "./microkernel";
+import { MR, NR, microKernel, microKernelPart } from "./microkernel";
 
 const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 1024;
+/** With A transposed, rows of A (p) per part of a tile's sum (see gemm). */
+const PSUB: i32 = 128;
+/** With A transposed, the widest column block whose MCT x nc raw sums are kept between parts. */
+const ACC_NC: i32 = 32;
+/** With A transposed and parts, rows of op(A) per row block. */
+const MCT: i32 = 256;
 
-/** Bytes of scratch one call of {@link gemm} needs (packed B block and an edge tile). */
+/** Bytes of scratch one call of {@link gemm} needs (packed B block, an edge tile, raw sums). */
 export function gemmScratchBytes(): i32 {
-  return (KC * NC + MR * NR) * 4;
+  return (KC * NC + MR * NR + MCT * ACC_NC) * 4;
 }
 
 /** Transposes the 4x4 block of rows r0..r3 and stores its columns at d, d+pitch, d+2*pitch, d+3*pitch. */
@@ -99,19 +108,30 @@ const QUARTERS_MIN_M: i32 = 512;
 
 /**
  * One row tile of C against every NR-wide micro-panel of the packed B block: mr rows of op(A) at
- * ap (rows ars bytes apart, elements ps apart), C rows at cp, crs bytes apart.
+ * ap (rows ars bytes apart, elements ps apart) times ks rows of the panels (packedB points at the
+ * first of them; panels are kc rows long), C rows at cp, crs bytes apart.
+ *
+ * When the tile's sum over the block is split into parts (acc != 0: one 4x8 tile of raw sums per
+ * panel at acc), init continues from the sums stored there, and a part that is not the last
+ * stores its sums back instead of writing C.
  */
 // @ts-ignore: decorator
-@inline function rowTile(kc: i32, ap: usize, ars: usize, ps: usize, mr: i32, nc: i32, packedB: usize, cp: usize, crs: usize,
-  tile: usize, mode: i32, alphaV: v128, betaV: v128, beta: f32): void {
+@inline function rowTile(ks: i32, kc: i32, ap: usize, ars: usize, ps: usize, mr: i32, nc: i32, packedB: usize, cp: usize, crs: usize,
+  tile: usize, mode: i32, alphaV: v128, betaV: v128, beta: f32, acc: usize, init: bool, last: bool): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bp = packedB + (<usize>(jr * kc) << 2);
+    const at = acc + (<usize>(jr * MR) << 2);
+    const from: usize = init ? at : 0;
+    if (!last) {
+      microKernelPart(ks, ap, ars, ps, mr, bp, from, at);
+      continue;
+    }
     const cj0 = cp + (<usize>jr << 2);
     if (mr == MR && nr == NR) {
-      microKernel(kc, ap, ars, ps, MR, bp, cj0, crs, mode, alphaV, betaV);
+      microKernel(ks, ap, ars, ps, MR, bp, cj0, crs, mode, alphaV, betaV, from);
     } else {
-      microKernel(kc, ap, ars, ps, mr, bp, tile, <usize>NR << 2, 0, alphaV, betaV);
+      microKernel(ks, ap, ars, ps, mr, bp, tile, <usize>NR << 2, 0, alphaV, betaV, from);
       for (let r = 0; r < mr; r++) {
         const crow = cj0 + <usize>r * crs;
         const trow = tile + (<usize>(r * NR) << 2);
@@ -139,6 +159,12 @@ const QUARTERS_MIN_M: i32 = 512;
  * of A is then read as one sequential stream, which the hardware prefetches well. Adjacent rows
  * are four interleaved streams within the same pages, and a large A (19 MB at 32768x144) then
  * waits on DRAM: 22 -> 30 GFLOP/s there. Which tile computes an element does not change its sum.
+ *
+ * With A transposed and a column block of at most ACC_NC columns, each KC block runs in parts of
+ * PSUB rows of A: every tile of a row block (MCT rows of op(A)) takes the first PSUB rows, then the
+ * next PSUB, its raw sums kept in scratch between parts and resumed in the same accumulators, so
+ * the sums are the same bits as in one sweep. A part is PSUB whole rows of A, contiguous; one tile
+ * over the whole block strides down 256 rows. At 576x8192x32 (A 19 MB) 25 -> 30 GFLOP/s.
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
   b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize): void {
@@ -156,6 +182,7 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
   }
   const packedB = scratch;
   const tile = packedB + (<usize>(KC * NC) << 2);
+  const acc = tile + (<usize>(MR * NR) << 2);
   const alphaV = f32x4.splat(alpha);
   const betaV = f32x4.splat(beta);
   const rs: usize = transA ? 4 : <usize>lda << 2;
@@ -169,15 +196,35 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
       const mode = pc > 0 ? 2 : beta == 0 ? 0 : 1;
       const a0 = a + <usize>pc * ps;
       const c0 = c + (<usize>jc << 2);
+      if (transA && nc <= ACC_NC && kc > PSUB) {
+        // by parts of PSUB rows of A: each part reads PSUB whole rows of A (contiguous) for every
+        // tile of the row block, so A streams through in order; raw sums wait in acc between parts
+        const panels = (nc + NR - 1) / NR;
+        for (let ic = 0; ic < m; ic += MCT) {
+          const mc = min(MCT, m - ic);
+          for (let p0 = 0; p0 < kc; p0 += PSUB) {
+            const ks = min(PSUB, kc - p0);
+            const bp = packedB + (<usize>(p0 * NR) << 2);
+            const last = p0 + ks >= kc;
+            for (let ir = 0; ir < mc; ir += MR) {
+              const row = ic + ir;
+              const at = acc + (<usize>(ir * panels * NR) << 2);
+              rowTile(ks, kc, a0 + <usize>row * rs + <usize>p0 * ps, rs, ps, min(MR, mc - ir), nc, bp, c0 + <usize>row * ldcBytes, ldcBytes,
+                tile, mode, alphaV, betaV, beta, at, p0 > 0, last);
+            }
+          }
+        }
+        continue;
+      }
       for (let i = 0; i < q; i++) {
-        rowTile(kc, a0 + <usize>i * rs, <usize>q * rs, ps, MR, nc, packedB, c0 + <usize>i * ldcBytes, <usize>q * ldcBytes, tile, mode, alphaV, betaV, beta);
+        rowTile(kc, kc, a0 + <usize>i * rs, <usize>q * rs, ps, MR, nc, packedB, c0 + <usize>i * ldcBytes, <usize>q * ldcBytes, tile, mode, alphaV, betaV, beta, 0, false, true);
       }
       // the rows past the quarters (all of them without quarters), in adjacent tiles
       for (let ic = q << 2; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         for (let ir = 0; ir < mc; ir += MR) {
           const row = ic + ir;
-          rowTile(kc, a0 + <usize>row * rs, rs, ps, min(MR, mc - ir), nc, packedB, c0 + <usize>row * ldcBytes, ldcBytes, tile, mode, alphaV, betaV, beta);
+          rowTile(kc, kc, a0 + <usize>row * rs, rs, ps, min(MR, mc - ir), nc, packedB, c0 + <usize>row * ldcBytes, ldcBytes, tile, mode, alphaV, betaV, beta, 0, false, true);
         }
       }
     }
@@ -185,18 +232,34 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
 }
 
 /**
- * C[i, j] = T[j, i] (beta == 0) or C[i, j] * beta + T[j, i] for the m x n block of C at byte address c
- * (leading dimension ldc) and T stored n x m contiguous: stores a GEMM that was computed transposed.
+ * T[j, i] = C[i, j] * beta for the m x n block of C at byte address c (leading dimension ldc), T stored
+ * n x m contiguous at t: the start of a GEMM computed transposed with beta != 0. Running it with beta = 1
+ * on T then adds each KC block's sum to C * beta in the order of the untransposed GEMM (T * 1 is exact),
+ * so the two give the same bits.
  */
-export function storeTransposed(c: usize, ldc: i32, t: usize, m: i32, n: i32, beta: f32): void {
+export function loadTransposed(t: usize, c: usize, ldc: i32, m: i32, n: i32, beta: f32): void {
+  const step = <usize>m << 2;
+  for (let i = 0; i < m; i++) {
+    const row = c + (<usize>i * ldc << 2);
+    let dst = t + (<usize>i << 2);
+    for (let j = 0; j < n; j++) {
+      store<f32>(dst, load<f32>(row + (<usize>j << 2)) * beta);
+      dst += step;
+    }
+  }
+}
+
+/**
+ * C[i, j] = T[j, i] for the m x n block of C at byte address c (leading dimension ldc) and T stored
+ * n x m contiguous: stores a GEMM that was computed transposed.
+ */
+export function storeTransposed(c: usize, ldc: i32, t: usize, m: i32, n: i32): void {
+  const step = <usize>m << 2;
   for (let i = 0; i < m; i++) {
     const row = c + (<usize>i * ldc << 2);
     let src = t + (<usize>i << 2);
-    const step = <usize>m << 2;
     for (let j = 0; j < n; j++) {
-      const cj = row + (<usize>j << 2);
-      const v = load<f32>(src);
-      store<f32>(cj, beta == 0 ? v : load<f32>(cj) * beta + v);
+      store<f32>(row + (<usize>j << 2), load<f32>(src));
       src += step;
     }
   }

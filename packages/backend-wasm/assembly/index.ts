@@ -1,7 +1,7 @@
 // Entry point of the kernels module (built twice: single-threaded with its own memory, and with an
 // imported shared memory for worker threads). All memory is managed by the JavaScript side: the
 // functions take byte addresses.
-export { gemm, gemmScratchBytes, storeTransposed } from "./gemm";
+export { gemm, gemmScratchBytes, loadTransposed, storeTransposed } from "./gemm";
 export { im2col, col2imAccumulate } from "./im2col";
 
 /** First 16-byte-aligned byte after the module's static data: JavaScript owns everything above. */

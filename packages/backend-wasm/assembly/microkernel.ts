@@ -3,14 +3,6 @@ export const MR: i32 = 4;
 export const NR: i32 = 8;
 
 /**
- * The 4x8 micro-kernel: acc = A[4 x kc] * Bp[kc x 8], then C = alpha*acc (mode 0),
- * C = C*beta + alpha*acc (mode 1) or C = C + alpha*acc (mode 2) on the 4x8 tile at byte address c
- * with row pitch ldc bytes. A is read in place: element (r, p) at a + min(r, mr-1)*rs + p*ps bytes
- * (rows past mr repeat row mr-1 and must be discarded by the caller). Bp is a packed B micro-panel:
- * kc groups of 8 contiguous floats. Every element's sum runs over p in ascending order in its own
- * lane, so the result does not depend on where the tile sits in C.
- */
-/**
  * c + a*b per lane: one fused multiply-add (f32x4.relaxed_madd, a single rounding on hardware with FMA)
  * in the relaxed-SIMD build, a multiply then an add (two roundings) in the plain SIMD build. Which one
  * a given engine and CPU runs is fixed for the process, so results stay deterministic.
@@ -21,12 +13,78 @@ export const NR: i32 = 8;
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+/**
+ * The first part of a tile's sum over p, or a middle one: acc = init (or 0) + A[4 x kc] * Bp[kc x 8],
+ * stored raw (no alpha) as 32 row-major floats at acc, for a later microKernelPart or
+ * microKernel call with init = acc to continue. A and Bp as in microKernel.
+ */
 // @ts-ignore: decorator
-@inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128): void {
+@inline export function microKernelPart(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, init: usize, acc: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (init != 0) {
+    c00 = v128.load(init, 0);
+    c01 = v128.load(init, 16);
+    c10 = v128.load(init, 32);
+    c11 = v128.load(init, 48);
+    c20 = v128.load(init, 64);
+    c21 = v128.load(init, 80);
+    c30 = v128.load(init, 96);
+    c31 = v128.load(init, 112);
+  }
+  let a0: usize = a;
+  let a1: usize = a + <usize>min(1, mr - 1) * rs;
+  let a2: usize = a + <usize>min(2, mr - 1) * rs;
+  let a3: usize = a + <usize>min(3, mr - 1) * rs;
+  const bEnd = bp + (<usize>kc << 5);
+  while (bp < bEnd) {
+    const b0 = v128.load(bp, 0);
+    const b1 = v128.load(bp, 16);
+    let x: v128;
+    x = v128.load32_splat(a0); c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1); c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2); c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3); c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    a0 += ps; a1 += ps; a2 += ps; a3 += ps;
+    bp += 32;
+  }
+  v128.store(acc, c00, 0);
+  v128.store(acc, c01, 16);
+  v128.store(acc, c10, 32);
+  v128.store(acc, c11, 48);
+  v128.store(acc, c20, 64);
+  v128.store(acc, c21, 80);
+  v128.store(acc, c30, 96);
+  v128.store(acc, c31, 112);
+}
+
+/**
+ * The 4x8 micro-kernel: acc = A[4 x kc] * Bp[kc x 8], then C = alpha*acc (mode 0),
+ * C = C*beta + alpha*acc (mode 1) or C = C + alpha*acc (mode 2) on the 4x8 tile at byte address c
+ * with row pitch ldc bytes; the sums start at 0, or at the raw sums stored at init (see microKernelPart).
+ * A is read in place: element (r, p) at a + min(r, mr-1)*rs + p*ps bytes
+ * (rows past mr repeat row mr-1 and must be discarded by the caller). Bp is a packed B micro-panel:
+ * kc groups of 8 contiguous floats. Every element's sum runs over p in ascending order in its own
+ * lane, so the result does not depend on where the tile sits in C.
+ */
+// @ts-ignore: decorator
+@inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128, init: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (init != 0) {
+    c00 = v128.load(init, 0);
+    c01 = v128.load(init, 16);
+    c10 = v128.load(init, 32);
+    c11 = v128.load(init, 48);
+    c20 = v128.load(init, 64);
+    c21 = v128.load(init, 80);
+    c30 = v128.load(init, 96);
+    c31 = v128.load(init, 112);
+  }
   let a0: usize = a;
   let a1: usize = a + <usize>min(1, mr - 1) * rs;
   let a2: usize = a + <usize>min(2, mr - 1) * rs;

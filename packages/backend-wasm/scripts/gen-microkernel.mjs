@@ -14,14 +14,6 @@ out(`export const MR: i32 = ${MR};`);
 out(`export const NR: i32 = ${NR};`);
 out("");
 out(`/**`);
-out(` * The ${MR}x${NR} micro-kernel: acc = A[${MR} x kc] * Bp[kc x ${NR}], then C = alpha*acc (mode 0),`);
-out(` * C = C*beta + alpha*acc (mode 1) or C = C + alpha*acc (mode 2) on the ${MR}x${NR} tile at byte address c`);
-out(` * with row pitch ldc bytes. A is read in place: element (r, p) at a + min(r, mr-1)*rs + p*ps bytes`);
-out(` * (rows past mr repeat row mr-1 and must be discarded by the caller). Bp is a packed B micro-panel:`);
-out(` * kc groups of ${NR} contiguous floats. Every element's sum runs over p in ascending order in its own`);
-out(` * lane, so the result does not depend on where the tile sits in C.`);
-out(` */`);
-out(`/**`);
 out(` * c + a*b per lane: one fused multiply-add (f32x4.relaxed_madd, a single rounding on hardware with FMA)`);
 out(` * in the relaxed-SIMD build, a multiply then an add (two roundings) in the plain SIMD build. Which one`);
 out(` * a given engine and CPU runs is fixed for the process, so results stay deterministic.`);
@@ -32,25 +24,55 @@ out(`  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);`);
 out(`  return f32x4.add(c, f32x4.mul(a, b));`);
 out(`}`);
 out("");
+// The accumulators start at zero (init == 0) or at the ${MR * NR} floats stored at init (row-major, the
+// raw sums a microKernelPart call left there), then run over p in ascending order: splitting the
+// p range into consecutive parts this way gives the same bits as one call over the whole range.
+const body = () => {
+  for (let r = 0; r < MR; r++) out(`  let ${Array.from({ length: NV }, (_, v) => `c${r}${v} = f32x4.splat(0)`).join(", ")};`);
+  out(`  if (init != 0) {`);
+  for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`    c${r}${v} = v128.load(init, ${(r * NV + v) * 16});`);
+  out(`  }`);
+  // Row pointers are loop-carried (advanced by ps each step): written as offsets from one pointer,
+  // binaryen sinks the single-use offset computations into the loop body and V8 recomputes them
+  // (min, imul) on every iteration (seen in --print-wasm-code); the loop ends on B's end pointer.
+  for (let r = 0; r < MR; r++) out(`  let a${r}: usize = a${r ? ` + <usize>min(${r}, mr - 1) * rs` : ""};`);
+  out(`  const bEnd = bp + (<usize>kc << ${Math.log2(NR * 4)});`);
+  out(`  while (bp < bEnd) {`);
+  for (let v = 0; v < NV; v++) out(`    const b${v} = v128.load(bp, ${v * 16});`);
+  out(`    let x: v128;`);
+  for (let r = 0; r < MR; r++) {
+    let s = `    x = v128.load32_splat(a${r});`;
+    for (let v = 0; v < NV; v++) s += ` c${r}${v} = madd(x, b${v}, c${r}${v});`;
+    out(s);
+  }
+  out(`    ${Array.from({ length: MR }, (_, r) => `a${r} += ps;`).join(" ")}`);
+  out(`    bp += ${NR * 4};`);
+  out(`  }`);
+};
+
+out(`/**`);
+out(` * The first part of a tile's sum over p, or a middle one: acc = init (or 0) + A[${MR} x kc] * Bp[kc x ${NR}],`);
+out(` * stored raw (no alpha) as ${MR * NR} row-major floats at acc, for a later microKernelPart or`);
+out(` * microKernel call with init = acc to continue. A and Bp as in microKernel.`);
+out(` */`);
 out(`// @ts-ignore: decorator`);
-out(`@inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128): void {`);
-for (let r = 0; r < MR; r++) out(`  let ${Array.from({ length: NV }, (_, v) => `c${r}${v} = f32x4.splat(0)`).join(", ")};`);
-// Row pointers are loop-carried (advanced by ps each step): written as offsets from one pointer,
-// binaryen sinks the single-use offset computations into the loop body and V8 recomputes them
-// (min, imul) on every iteration (seen in --print-wasm-code); the loop ends on B's end pointer.
-for (let r = 0; r < MR; r++) out(`  let a${r}: usize = a${r ? ` + <usize>min(${r}, mr - 1) * rs` : ""};`);
-out(`  const bEnd = bp + (<usize>kc << ${Math.log2(NR * 4)});`);
-out(`  while (bp < bEnd) {`);
-for (let v = 0; v < NV; v++) out(`    const b${v} = v128.load(bp, ${v * 16});`);
-out(`    let x: v128;`);
-for (let r = 0; r < MR; r++) {
-  let s = `    x = v128.load32_splat(a${r});`;
-  for (let v = 0; v < NV; v++) s += ` c${r}${v} = madd(x, b${v}, c${r}${v});`;
-  out(s);
-}
-out(`    ${Array.from({ length: MR }, (_, r) => `a${r} += ps;`).join(" ")}`);
-out(`    bp += ${NR * 4};`);
-out(`  }`);
+out(`@inline export function microKernelPart(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, init: usize, acc: usize): void {`);
+body();
+for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`  v128.store(acc, c${r}${v}, ${(r * NV + v) * 16});`);
+out(`}`);
+out("");
+out(`/**`);
+out(` * The ${MR}x${NR} micro-kernel: acc = A[${MR} x kc] * Bp[kc x ${NR}], then C = alpha*acc (mode 0),`);
+out(` * C = C*beta + alpha*acc (mode 1) or C = C + alpha*acc (mode 2) on the ${MR}x${NR} tile at byte address c`);
+out(` * with row pitch ldc bytes; the sums start at 0, or at the raw sums stored at init (see microKernelPart).`);
+out(` * A is read in place: element (r, p) at a + min(r, mr-1)*rs + p*ps bytes`);
+out(` * (rows past mr repeat row mr-1 and must be discarded by the caller). Bp is a packed B micro-panel:`);
+out(` * kc groups of ${NR} contiguous floats. Every element's sum runs over p in ascending order in its own`);
+out(` * lane, so the result does not depend on where the tile sits in C.`);
+out(` */`);
+out(`// @ts-ignore: decorator`);
+out(`@inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128, init: usize): void {`);
+body();
 for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`  c${r}${v} = f32x4.mul(c${r}${v}, alpha);`);
 const st = (f) => {
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`    v128.store(c + ${r} * ldc, ${f(`v128.load(c + ${r} * ldc, ${v * 16})`, `c${r}${v}`)}, ${v * 16});`);

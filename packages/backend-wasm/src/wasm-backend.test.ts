@@ -185,7 +185,49 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
     );
   });
 
-  it("matches the TypeScript GEMM for A * B^T with m < n and a long k (computed as C^T = B A^T)", () => {
+  it("with A transposed, at most 32 columns and a long k (each block's sums in parts, kept between row sweeps): the TypeScript GEMM, and the bits of the same columns computed in one sweep", () => {
+    fc.assert(
+      fc.property(
+        // m across the row block (256) and not always a multiple of 4; k across a part (128), a block
+        // (256) and a last block of at most one part; n within a column block of sums (32), not always
+        // a multiple of the panel (8)
+        fc.record({
+          m: fc.integer({ min: 1, max: 300 }),
+          n: fc.integer({ min: 1, max: 32 }),
+          k: fc.integer({ min: 129, max: 700 }),
+          extra: fc.integer({ min: 1, max: 12 }),
+        }),
+        caseArb(1),
+        ({ m, n, k, extra }, rest) => {
+          const t = { ...rest, m, n, k, transA: true };
+          expectMatchesTs(one, t);
+          // the reference: the same A, B and C with B widened past 32 columns, which runs each block's
+          // sums in one sweep; its first n columns must be the same bits
+          const wide = 33 + extra - 1;
+          const w = makeArgs({ ...t, n: wide });
+          const reference = withC(w);
+          one.gemm(reference);
+          // the narrow call reads the same arrays: B's first n columns (rows when transposed), C's first n
+          const narrow = withC({ ...w, n });
+          one.gemm(narrow);
+          const split = withC({ ...w, n });
+          two.gemm(split);
+          let differing = 0;
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < wide; j++) {
+              const at = w.cOffset + i * w.ldc + j;
+              const want = j < n ? reference.c[at] : w.c[at];
+              if (!Object.is(narrow.c[at], want) || !Object.is(split.c[at], want)) differing++;
+            }
+          }
+          expect(differing).toBe(0);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it("matches the TypeScript GEMM for A * B^T with m < n and a long k (computed as C^T = B A^T), with the bits of the unswapped GEMM", () => {
     fc.assert(
       fc.property(
         fc.record({ m: fc.integer({ min: 1, max: 20 }), dn: fc.integer({ min: 1, max: 150 }), extraK: fc.integer({ min: 0, max: 900 }) }),
@@ -203,6 +245,15 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
           two.gemm(a2);
           let differing = 0;
           for (let i = 0; i < a1.c.length; i++) if (!Object.is(a1.c[i], a2.c[i])) differing++;
+          expect(differing).toBe(0);
+          // and the bits of the same rows computed without the swap: A widened to n rows (m >= n), on
+          // the same C (with beta != 0 and k past a block, the order of adding C * beta matters)
+          const tall = makeArgs({ ...t, m: n });
+          const rows = withC({ ...tall, m });
+          one.gemm(rows);
+          const unswapped = withC(tall);
+          one.gemm(unswapped);
+          for (let i = 0; i < m * tall.ldc; i++) if (!Object.is(rows.c[tall.cOffset + i], unswapped.c[tall.cOffset + i])) differing++;
           expect(differing).toBe(0);
         },
       ),

@@ -154,7 +154,8 @@ interface Kernels {
     b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
   ): void;
   gemmScratchBytes(): number;
-  storeTransposed(c: number, ldc: number, t: number, m: number, n: number, beta: number): void;
+  loadTransposed(t: number, c: number, ldc: number, m: number, n: number, beta: number): void;
+  storeTransposed(c: number, ldc: number, t: number, m: number, n: number): void;
   im2col(image: number, cols: number, ...geometry: number[]): void;
   col2imAccumulate(image: number, cols: number, ...geometry: number[]): void;
   packDirectWeights(w: number, M: number, N: number, kh: number, kw: number, transposeFlip: number, dst: number): void;
@@ -756,9 +757,12 @@ class WasmKernels implements WasmBackend {
     b: number, ldb: number, beta: number, c: number, ldc: number, tmp: number,
   ): void {
     if (k > 0 && alpha !== 0 && swapsOperands(transA, transB, m, n, k)) {
-      // T[n x m] = op(B)^T op(A)^T: B stored n x k read in place, A stored m x k packed as "B^T"
-      this.split(false, true, n, m, k, alpha, b, ldb, a, lda, 0, tmp, m);
-      this.k.storeTransposed(c, ldc, tmp, m, n, beta);
+      // T[n x m] = op(B)^T op(A)^T: B stored n x k read in place, A stored m x k packed as "B^T".
+      // With beta != 0, T starts as (C * beta)^T and takes beta = 1, so each KC block's sum is added
+      // to C * beta in the same order as without the swap: the same bits whichever path a shape takes.
+      if (beta !== 0) this.k.loadTransposed(tmp, c, ldc, m, n, beta);
+      this.split(false, true, n, m, k, alpha, b, ldb, a, lda, beta !== 0 ? 1 : 0, tmp, m);
+      this.k.storeTransposed(c, ldc, tmp, m, n);
       return;
     }
     this.split(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
