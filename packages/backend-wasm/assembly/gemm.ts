@@ -190,6 +190,29 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
   const q = !transA && m >= QUARTERS_MIN_M ? m >> 2 : 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
+    const ncPad = (nc + NR - 1) / NR * NR;
+    if (!transA && k > KC && k * ncPad <= KC * NC) {
+      // every KC block of B fits in the scratch at once: pack them all, then run each row tile over
+      // the blocks in turn, so that a tile's rows of A are read from start to end in one go (each
+      // row once, in order) instead of one KC block of every row per pass over A
+      for (let pc = 0; pc < k; pc += KC) packB(transB, b, ldb, pc, min(KC, k - pc), jc, nc, packedB + (<usize>(pc * ncPad) << 2));
+      const c0 = c + (<usize>jc << 2);
+      for (let i = 0; i < q; i++) {
+        for (let pc = 0; pc < k; pc += KC) {
+          const kc = min(KC, k - pc);
+          rowTile(kc, kc, a + <usize>pc * ps + <usize>i * rs, <usize>q * rs, ps, MR, nc, packedB + (<usize>(pc * ncPad) << 2), c0 + <usize>i * ldcBytes, <usize>q * ldcBytes,
+            tile, pc > 0 ? 2 : beta == 0 ? 0 : 1, alphaV, betaV, beta, 0, false, true);
+        }
+      }
+      for (let row = q << 2; row < m; row += MR) {
+        for (let pc = 0; pc < k; pc += KC) {
+          const kc = min(KC, k - pc);
+          rowTile(kc, kc, a + <usize>pc * ps + <usize>row * rs, rs, ps, min(MR, m - row), nc, packedB + (<usize>(pc * ncPad) << 2), c0 + <usize>row * ldcBytes, ldcBytes,
+            tile, pc > 0 ? 2 : beta == 0 ? 0 : 1, alphaV, betaV, beta, 0, false, true);
+        }
+      }
+      continue;
+    }
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       packB(transB, b, ldb, pc, kc, jc, nc, packedB);

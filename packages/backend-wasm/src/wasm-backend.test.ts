@@ -329,6 +329,36 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
     expect(() => one.gemm({ ...args, aOffset: 100 })).toThrow(/gemm: /);
     expect(() => one.gemm({ ...args, lda: 1 })).toThrow(ArgumentError);
   });
+
+  // last in the block: its wide operands grow the memory, which the test above measures
+  it("with k past one block and all of B's blocks packed at once (each row tile over every block in turn): the bits of the block-by-block order", () => {
+    fc.assert(
+      fc.property(
+        fc.record({ m: fc.integer({ min: 1, max: 700 }), n: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 257, max: 600 }) }),
+        caseArb(1),
+        ({ m, n, k }, rest) => {
+          const t = { ...rest, m, n, k, transA: false };
+          // the reference: B widened to 1030 columns, whose first 1024-column block is too large to pack
+          // whole, so it runs block by block; its first n columns must be the same bits
+          const w = makeArgs({ ...t, n: 1030 });
+          const reference = withC(w);
+          one.gemm(reference);
+          const narrow = withC({ ...w, n });
+          one.gemm(narrow);
+          let differing = 0;
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < 1030; j++) {
+              const at = w.cOffset + i * w.ldc + j;
+              if (!Object.is(narrow.c[at], j < n ? reference.c[at] : w.c[at])) differing++;
+            }
+          }
+          expect(differing).toBe(0);
+          expectMatchesTs(one, t);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
 });
 
 describe("the relaxed SIMD (fma) build", () => {
