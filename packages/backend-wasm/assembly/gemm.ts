@@ -147,6 +147,25 @@ const QUARTERS_MIN_M: i32 = 512;
   }
 }
 
+/** How the KC block starting at row pc of B meets C: 0 stores (beta == 0), 1 scales C by beta first, 2 adds. */
+// @ts-ignore: decorator
+@inline function blockMode(pc: i32, beta: f32): i32 {
+  return pc > 0 ? 2 : beta == 0 ? 0 : 1;
+}
+
+/**
+ * One row tile (as {@link rowTile}) over every KC block of k in turn, with all the blocks of B packed
+ * at packedB one after the other (block at row pc starts pc * ncPad floats in).
+ */
+// @ts-ignore: decorator
+@inline function tileOverBlocks(k: i32, ap: usize, ars: usize, ps: usize, mr: i32, nc: i32, ncPad: i32, packedB: usize, cp: usize, crs: usize,
+  tile: usize, alphaV: v128, betaV: v128, beta: f32): void {
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    rowTile(kc, kc, ap + <usize>pc * ps, ars, ps, mr, nc, packedB + (<usize>(pc * ncPad) << 2), cp, crs, tile, blockMode(pc, beta), alphaV, betaV, beta, 0, false, true);
+  }
+}
+
 /**
  * C = alpha * op(A) * op(B) + beta * C on f32 row-major matrices at byte addresses a, b, c, leading
  * dimensions in elements (BLAS conventions); scratch: gemmScratchBytes() bytes, 16-byte aligned.
@@ -198,31 +217,22 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
       for (let pc = 0; pc < k; pc += KC) packB(transB, b, ldb, pc, min(KC, k - pc), jc, nc, packedB + (<usize>(pc * ncPad) << 2));
       const c0 = c + (<usize>jc << 2);
       for (let i = 0; i < q; i++) {
-        for (let pc = 0; pc < k; pc += KC) {
-          const kc = min(KC, k - pc);
-          rowTile(kc, kc, a + <usize>pc * ps + <usize>i * rs, <usize>q * rs, ps, MR, nc, packedB + (<usize>(pc * ncPad) << 2), c0 + <usize>i * ldcBytes, <usize>q * ldcBytes,
-            tile, pc > 0 ? 2 : beta == 0 ? 0 : 1, alphaV, betaV, beta, 0, false, true);
-        }
+        tileOverBlocks(k, a + <usize>i * rs, <usize>q * rs, ps, MR, nc, ncPad, packedB, c0 + <usize>i * ldcBytes, <usize>q * ldcBytes, tile, alphaV, betaV, beta);
       }
       for (let row = q << 2; row < m; row += MR) {
-        for (let pc = 0; pc < k; pc += KC) {
-          const kc = min(KC, k - pc);
-          rowTile(kc, kc, a + <usize>pc * ps + <usize>row * rs, rs, ps, min(MR, m - row), nc, packedB + (<usize>(pc * ncPad) << 2), c0 + <usize>row * ldcBytes, ldcBytes,
-            tile, pc > 0 ? 2 : beta == 0 ? 0 : 1, alphaV, betaV, beta, 0, false, true);
-        }
+        tileOverBlocks(k, a + <usize>row * rs, rs, ps, min(MR, m - row), nc, ncPad, packedB, c0 + <usize>row * ldcBytes, ldcBytes, tile, alphaV, betaV, beta);
       }
       continue;
     }
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       packB(transB, b, ldb, pc, kc, jc, nc, packedB);
-      const mode = pc > 0 ? 2 : beta == 0 ? 0 : 1;
+      const mode = blockMode(pc, beta);
       const a0 = a + <usize>pc * ps;
       const c0 = c + (<usize>jc << 2);
       if (transA && nc <= ACC_NC && kc > PSUB) {
         // by parts of PSUB rows of A: each part reads PSUB whole rows of A (contiguous) for every
         // tile of the row block, so A streams through in order; raw sums wait in acc between parts
-        const panels = (nc + NR - 1) / NR;
         for (let ic = 0; ic < m; ic += MCT) {
           const mc = min(MCT, m - ic);
           for (let p0 = 0; p0 < kc; p0 += PSUB) {
@@ -231,7 +241,7 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
             const last = p0 + ks >= kc;
             for (let ir = 0; ir < mc; ir += MR) {
               const row = ic + ir;
-              const at = acc + (<usize>(ir * panels * NR) << 2);
+              const at = acc + (<usize>(ir * ncPad) << 2);
               rowTile(ks, kc, a0 + <usize>row * rs + <usize>p0 * ps, rs, ps, min(MR, mc - ir), nc, bp, c0 + <usize>row * ldcBytes, ldcBytes,
                 tile, mode, alphaV, betaV, beta, at, p0 > 0, last);
             }
