@@ -215,6 +215,56 @@ export function batchNormNormalize(x: usize, y: usize, e0: i32, len: i32, c: i32
 }
 
 /**
+ * BatchNorm's whole training forward for channels [c0, c1) of an NCHW batch (`n` images of `c`
+ * channels of `L` elements at x and y): the shifted sums over every image as {@link batchNormSums}
+ * adds them image after image (the shift of channel ch is its first element, x[0, ch, 0], stored at
+ * `shift + 8*ch`; `acc + 32*ch` is zeroed first), then each channel's statistics with the formulas of
+ * the JavaScript side (`count` = n*L; from `wbe + 24*ch`, the f64s weight, bias and eps):
+ * mean = shift + s/count, variance = max(0, s2/count - (s/count)^2), invstd = 1/sqrt(variance + eps),
+ * written as f64s at `out + 24*ch`; then y as {@link batchNormNormalize} with the triple
+ * (mean, weight*invstd, bias) at `params + 24*ch`. The channels' data is read twice while it is still
+ * in cache; the bits are those of the separate kernels.
+ */
+export function batchNormForwardChannels(x: usize, y: usize, n: i32, c: i32, L: i32, c0: i32, c1: i32, shift: usize, acc: usize,
+  wbe: usize, params: usize, out: usize, relu: i32): void {
+  const len = (c1 - c0) * L;
+  for (let ch = c0; ch < c1; ch++) {
+    store<f64>(shift + (<usize>ch << 3), <f64>load<f32>(x + ((<usize>ch * <usize>L) << 2)));
+    const a = acc + (<usize>ch << 5);
+    v128.store(a, f64x2.splat(0));
+    v128.store(a, f64x2.splat(0), 16);
+  }
+  for (let b = 0; b < n; b++) {
+    const e0 = (b * c + c0) * L;
+    batchNormSums(x + (<usize>e0 << 2), e0, len, c, L, shift, acc);
+  }
+  const count = <f64>n * <f64>L;
+  for (let ch = c0; ch < c1; ch++) {
+    const a = acc + (<usize>ch << 5);
+    const s = load<f64>(a) + load<f64>(a, 8);
+    const s2 = load<f64>(a, 16) + load<f64>(a, 24);
+    const m = s / count;
+    const mean = load<f64>(shift + (<usize>ch << 3)) + m;
+    const variance = max<f64>(0, s2 / count - m * m);
+    const p = wbe + <usize>ch * 24;
+    const invstd = 1 / sqrt<f64>(variance + load<f64>(p, 16));
+    const o = out + <usize>ch * 24;
+    store<f64>(o, mean);
+    store<f64>(o, variance, 8);
+    store<f64>(o, invstd, 16);
+    const q = params + <usize>ch * 24;
+    store<f64>(q, mean);
+    store<f64>(q, load<f64>(p) * invstd, 8);
+    store<f64>(q, load<f64>(p, 8), 16);
+  }
+  for (let b = 0; b < n; b++) {
+    const e0 = (b * c + c0) * L;
+    const o = <usize>e0 << 2;
+    batchNormNormalize(x + o, y + o, e0, len, c, L, params, relu);
+  }
+}
+
+/**
  * Adds a chunk to the per-channel sums of BatchNorm's backward: `acc + 32*ch` holds two f64x2, the
  * sums of dy and of dy * (x - mean[ch]) (in f64; lanes as in {@link batchNormSums}); `mean` is an
  * f64 per channel; dy and x are the chunk's two operands. With `gate` (not 0: a ReLU's output on the
@@ -344,6 +394,50 @@ export function batchNormBackwardApply(dy: usize, x: usize, dx: usize, e0: i32, 
     e = stop;
     seg++;
     if (++ch == c) ch = 0;
+  }
+}
+
+/**
+ * BatchNorm's whole backward for channels [c0, c1) of an NCHW batch (`n` images of `c` channels of
+ * `L` elements at dy, x, dx, gate): the sums over every image as {@link batchNormBackwardSums} adds
+ * them image after image, then each channel's coefficients with the formulas of the JavaScript side
+ * (from `coef + 16*ch`: the f64s invstd and weight; `count` = n*L), then dx as
+ * {@link batchNormBackwardApply}. The channels' data is read twice while it is still in cache.
+ * Writes the f64s sumDy and sumDyXhat at `sums + 16*ch` (and uses `acc + 32*ch`, zeroed first, and
+ * `params + 32*ch`). Bit-identical to the two-pass kernels.
+ */
+export function batchNormBackwardChannels(dy: usize, x: usize, dx: usize, n: i32, c: i32, L: i32, c0: i32, c1: i32, mean: usize, acc: usize,
+  coef: usize, params: usize, sums: usize, batchStats: i32, gate: usize): void {
+  const len = (c1 - c0) * L;
+  for (let ch = c0; ch < c1; ch++) {
+    const a = acc + (<usize>ch << 5);
+    v128.store(a, f64x2.splat(0));
+    v128.store(a, f64x2.splat(0), 16);
+  }
+  for (let b = 0; b < n; b++) {
+    const e0 = (b * c + c0) * L;
+    const o = <usize>e0 << 2;
+    batchNormBackwardSums(dy + o, x + o, e0, len, c, L, mean, acc, gate != 0 ? gate + o : 0);
+  }
+  const count = <f64>n * <f64>L;
+  for (let ch = c0; ch < c1; ch++) {
+    const a = acc + (<usize>ch << 5);
+    const s = load<f64>(coef + (<usize>ch << 4));
+    const sDy = load<f64>(a) + load<f64>(a, 8);
+    const sDyXhat = (load<f64>(a, 16) + load<f64>(a, 24)) * s;
+    store<f64>(sums + (<usize>ch << 4), sDy);
+    store<f64>(sums + (<usize>ch << 4), sDyXhat, 8);
+    const kc = load<f64>(coef + (<usize>ch << 4), 8) * s;
+    const at = params + (<usize>ch << 5);
+    store<f64>(at, kc);
+    store<f64>(at, -kc * s * (sDyXhat / count), 8);
+    store<f64>(at, load<f64>(mean + (<usize>ch << 3)), 16);
+    store<f64>(at, -kc * (sDy / count), 24);
+  }
+  for (let b = 0; b < n; b++) {
+    const e0 = (b * c + c0) * L;
+    const o = <usize>e0 << 2;
+    batchNormBackwardApply(dy + o, x + o, dx + o, e0, len, c, L, params, batchStats, gate != 0 ? gate + o : 0);
   }
 }
 

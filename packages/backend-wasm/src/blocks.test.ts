@@ -200,6 +200,14 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
     const scale = Float64Array.from(values(channels, seed + 3));
     const shift = Float64Array.from(values(channels, seed + 4));
     same({ x, y: values(n, 9) }, ["x"], (o, b) => b.batchNormNormalize({ x: o.x, y: o.y, ...layout, mean, scale, shift }));
+    // the fused training forward (per channel group on blocks, two passes on copies), affine or not, with and without ReLU
+    for (const [weight, bias, relu] of [[Float32Array.from(scale), Float32Array.from(shift), batchStats], [null, null, !batchStats]] as const) {
+      same({ x, y: values(n, 9) }, ["x"], (o, b) => {
+        const stats = [new Float64Array(channels), new Float64Array(channels), new Float64Array(channels)];
+        b.batchNormForward({ x: o.x, y: o.y, ...layout, weight, bias, eps: 1e-5, relu, mean: stats[0], variance: stats[1], invstd: stats[2] });
+        o.y = Float32Array.from([...o.y, ...stats.flatMap((a) => [...new Float32Array(a.buffer)])]); // compared too, bit for bit
+      });
+    }
     same({ dy, x, dx: values(n, 9) }, ["dy", "x"], (o, b) => {
       const sumDy = new Float64Array(channels);
       const sumDyXhat = new Float64Array(channels);

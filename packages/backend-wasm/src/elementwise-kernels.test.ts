@@ -312,6 +312,15 @@ describe("BatchNorm2D kernels", () => {
     expect(() => plain.batchNormStatistics({ x: new Float32Array(8), batch: 1, channels: 2, plane: 4, mean: new Float64Array(1), variance })).toThrow(ArgumentError);
     expect(() => plain.batchNormNormalize({ x: new Float32Array(8), y: new Float32Array(8), batch: 1, channels: 2, plane: -4, mean, scale: mean, shift: mean })).toThrow(ArgumentError);
     expect(() => plain.reluForward({ x: new Float32Array(3), y: new Float32Array(4) })).toThrow(ArgumentError);
+    const fwd = (over: Record<string, unknown>) => () =>
+      plain.batchNormForward({ x: new Float32Array(8), y: new Float32Array(8), batch: 1, channels: 2, plane: 4, weight: null, bias: null, eps: 1e-5, mean, variance, invstd: new Float64Array(2), ...over });
+    expect(fwd({})).not.toThrow();
+    expect(fwd({ y: new Float32Array(7) })).toThrow(/batchNormForward: y has 7 elements/);
+    expect(fwd({ weight: new Float32Array(1) })).toThrow(/batchNormForward: weight has 1 elements, expected 2/);
+    expect(fwd({ eps: -1 })).toThrow(/batchNormForward: eps must be a finite number >= 0 \(got -1\)/);
+    expect(fwd({ eps: NaN })).toThrow(ArgumentError);
+    expect(fwd({ invstd: new Float64Array(1) })).toThrow(ArgumentError);
+    expect(fwd({ x: new Float32Array(0), y: new Float32Array(0), batch: 0 })).toThrow(/needs at least one value per channel \(batch 0, plane 4\)/);
   });
 });
 

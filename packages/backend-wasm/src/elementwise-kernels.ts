@@ -2,6 +2,7 @@ import {
   type AddArgs,
   ArgumentError,
   type BatchNormBackwardArgs,
+  type BatchNormForwardArgs,
   type BatchNormNormalizeArgs,
   type BatchNormStatisticsArgs,
   type ChannelLayout,
@@ -25,9 +26,17 @@ interface ElementwiseExports {
   reluBackward(dy: number, y: number, dx: number, n: number): void;
   batchNormSums(x: number, e0: number, len: number, c: number, L: number, shift: number, acc: number): void;
   batchNormNormalize(x: number, y: number, e0: number, len: number, c: number, L: number, params: number, relu: number): void;
+  batchNormForwardChannels(
+    x: number, y: number, n: number, c: number, L: number, c0: number, c1: number, shift: number, acc: number, wbe: number, params: number,
+    out: number, relu: number,
+  ): void;
   batchNormBackwardSums(dy: number, x: number, e0: number, len: number, c: number, L: number, mean: number, acc: number, gate: number): void;
   batchNormBackwardApply(
     dy: number, x: number, dx: number, e0: number, len: number, c: number, L: number, params: number, batchStats: number, gate: number,
+  ): void;
+  batchNormBackwardChannels(
+    dy: number, x: number, dx: number, n: number, c: number, L: number, c0: number, c1: number, mean: number, acc: number,
+    coef: number, params: number, sums: number, batchStats: number, gate: number,
   ): void;
   maxPool2x2(x: number, y: number, idx: number, planes: number, H: number, W: number, outH: number, outW: number): void;
   maxPoolBackward(dy: number, idx: number, dx: number, planes: number, inPlane: number, outPlane: number): void;
@@ -108,6 +117,22 @@ const align = (x: number, to: number) => Math.ceil(x / to) * to;
  * small enough for the threads to finish close together.
  */
 const ITEMS_PER_THREAD = 4;
+/**
+ * Bytes of one operand a channel group of the fused BatchNorm kernels covers at most (all images of
+ * its channels): the group's operands then stay in a core's L2 cache between the kernel's two passes.
+ */
+const GROUP_BYTES = 128 * 1024;
+
+/**
+ * The channel groups `[c0, c1)` of a fused per-channel BatchNorm kernel over channels of `perChannel`
+ * elements each: groups of at most {@link GROUP_BYTES} per operand (at least one channel), and at
+ * least {@link ITEMS_PER_THREAD} groups per thread when they share the work.
+ */
+function channelGroups(channels: number, perChannel: number, threads: number): [number, number][] {
+  const byCache = Math.ceil(channels / Math.max(1, Math.floor(GROUP_BYTES / (4 * perChannel))));
+  return ranges(channels, Math.max(byCache, threads > 1 ? ITEMS_PER_THREAD * threads : 1));
+}
+
 /** Floats of logits the loss kernel takes per chunk (whole images when they fit). */
 const LOSS_CHUNK = 1 << 18;
 
@@ -376,9 +401,76 @@ export function batchNormNormalizeWasm(area: OperandArea, args: BatchNormNormali
 }
 
 /**
+ * BatchNorm's training forward in wasm (see {@link BatchNormForwardArgs}). With `x` and `y` in the
+ * backend's memory, each work item is a group of channels whose statistics and normalisation run in
+ * one kernel call (batchNormForwardChannels) while its data is in cache, the groups shared among the
+ * threads in one hand-off; otherwise {@link batchNormStatisticsWasm} then
+ * {@link batchNormNormalizeWasm}. Either way the bits of `BatchNorm2D.forward`'s TypeScript loops.
+ *
+ * @example
+ * ```ts
+ * batchNormForwardWasm(area, { x, y, batch: 8, channels: 16, plane: 64 * 64, weight, bias, eps: 1e-5, relu: true, mean, variance, invstd });
+ * ```
+ */
+export function batchNormForwardWasm(area: OperandArea, args: BatchNormForwardArgs): void {
+  const op = "batchNormForward";
+  const { x, y, weight, bias, eps, mean, variance, invstd, batch, channels, plane } = args;
+  const size = layoutSize(op, args);
+  checkF32(op, { x, y }, size);
+  checkF64(op, { mean, variance, invstd }, channels);
+  for (const [name, p] of [["weight", weight], ["bias", bias]] as const) {
+    if (p !== null && !(p.length >= channels)) throw new ArgumentError(op, `${name} has ${p?.length} elements, expected ${channels}`);
+  }
+  if (typeof eps !== "number" || !(eps >= 0) || eps === Infinity) throw new ArgumentError(op, `eps must be a finite number >= 0 (got ${eps})`);
+  if (channels > 0 && batch * plane === 0) {
+    throw new ArgumentError(op, `needs at least one value per channel (batch ${batch}, plane ${plane})`);
+  }
+  if (size === 0) return;
+  const relu = args.relu === true;
+  const at = residents(area, [x, y]);
+  if (at === null) {
+    batchNormStatisticsWasm(area, { x, batch, channels, plane, mean, variance });
+    const scale = new Float64Array(channels);
+    const shift = new Float64Array(channels);
+    for (let ch = 0; ch < channels; ch++) {
+      invstd[ch] = 1 / Math.sqrt(variance[ch] + eps);
+      scale[ch] = (weight ? weight[ch] : 1) * invstd[ch];
+      shift[ch] = bias ? bias[ch] : 0;
+    }
+    batchNormNormalizeWasm(area, { x, y, batch, channels, plane, mean, scale, shift, relu });
+    return;
+  }
+  const shiftPtr = area.base;
+  const accPtr = shiftPtr + align(channels * 8, 64);
+  const wbePtr = accPtr + align(channels * 32, 64);
+  const paramsPtr = wbePtr + align(channels * 24, 64);
+  const outPtr = paramsPtr + align(channels * 24, 64);
+  const f = area.reserve(outPtr + channels * 24 - area.base);
+  const wbe = new Float64Array(f.buffer, wbePtr, 3 * channels);
+  for (let ch = 0; ch < channels; ch++) {
+    wbe[3 * ch] = weight ? weight[ch] : 1;
+    wbe[3 * ch + 1] = bias ? bias[ch] : 0;
+    wbe[3 * ch + 2] = eps;
+  }
+  const items = channelGroups(channels, batch * plane, area.threads).map(([c0, c1]) => [
+    [at[0], at[1], batch, channels, plane, c0, c1, shiftPtr, accPtr, wbePtr, paramsPtr, outPtr, relu ? 1 : 0],
+  ]);
+  area.calls("batchNormForwardChannels", items, size);
+  const out = new Float64Array(f.buffer, outPtr, 3 * channels);
+  for (let ch = 0; ch < channels; ch++) {
+    mean[ch] = out[3 * ch];
+    variance[ch] = out[3 * ch + 1];
+    invstd[ch] = out[3 * ch + 2];
+  }
+}
+
+/**
  * BatchNorm backward in wasm (see {@link BatchNormBackwardArgs}): the channel sums with the
- * TypeScript loop's accumulators as f64x2 lanes, the per-channel coefficients in JavaScript with
- * the TypeScript formulas, and `dx` in f64 rounded once: bit-identical to `BatchNorm2D.backward`.
+ * TypeScript loop's accumulators as f64x2 lanes, the per-channel coefficients with the TypeScript
+ * formulas, and `dx` in f64 rounded once: bit-identical to `BatchNorm2D.backward`. With every
+ * operand in the backend's memory, each work item is a group of channels whose sums, coefficients
+ * and `dx` run in one kernel call (batchNormBackwardChannels) while its data is in cache; otherwise
+ * the chunks are copied in for a pass of sums and a pass of `dx`.
  *
  * @example
  * ```ts
@@ -405,7 +497,9 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   const meanPtr = area.base;
   const accPtr = meanPtr + align(channels * 8, 64);
   const paramsPtr = accPtr + align(channels * 32, 64);
-  const dyPtr = paramsPtr + align(channels * 32, 64);
+  const coefPtr = paramsPtr + align(channels * 32, 64);
+  const sumsPtr = coefPtr + align(channels * 16, 64);
+  const dyPtr = sumsPtr + align(channels * 16, 64);
   const xPtr = dyPtr + align(room * 4, 64);
   const gatePtr = xPtr + align(room * 4, 64);
   const f = area.reserve((gate === null ? xPtr : gatePtr) + room * 4 - area.base);
@@ -416,29 +510,36 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
   const dyi = dyPtr >> 2;
   const xi = xPtr >> 2;
   const gi = gatePtr >> 2;
-  // the gate's address (0: none), where it lies or at its copy
   const at = residents(area, gate === null ? [dy, x, dx] : [dy, x, dx, gate]);
-  const gateAt = (e0: number) => (gate === null ? 0 : at !== null ? at[3] + 4 * e0 : gatePtr);
+  const gateAt = gate === null ? 0 : gatePtr; // the gate's copy (0: none)
   const copyGate = (e0: number, len: number) => {
     if (gate !== null) f.set(gate.subarray(e0, e0 + len), gi);
   };
   if (at !== null) {
-    // each thread sums whole channels, image after image as one thread would
-    const parts = ranges(channels, ITEMS_PER_THREAD * area.threads).map(([c0, c1]) =>
-      Array.from({ length: batch }, (_, b) => {
-        const e0 = (b * channels + c0) * plane;
-        return [at[0] + 4 * e0, at[1] + 4 * e0, e0, (c1 - c0) * plane, channels, plane, meanPtr, accPtr, gateAt(e0)];
-      }),
-    );
-    area.calls("batchNormBackwardSums", parts, size);
-  } else {
-    eachChunk(size, plane, (e0, len) => {
-      f.set(dy.subarray(e0, e0 + len), dyi);
-      f.set(x.subarray(e0, e0 + len), xi);
-      copyGate(e0, len);
-      k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr, gateAt(e0));
-    });
+    // in place: each item is a group of channels, summed over every image and then applied while
+    // its data is still in cache (batchNormBackwardChannels, the same bits as the two passes)
+    const coef = new Float64Array(f.buffer, coefPtr, 2 * channels);
+    for (let ch = 0; ch < channels; ch++) {
+      coef[2 * ch] = invstd[ch];
+      coef[2 * ch + 1] = weight ? weight[ch] : 1;
+    }
+    const items = channelGroups(channels, batch * plane, area.threads).map(([c0, c1]) => [
+      [at[0], at[1], at[2], batch, channels, plane, c0, c1, meanPtr, accPtr, coefPtr, paramsPtr, sumsPtr, batchStats ? 1 : 0, gate === null ? 0 : at[3]],
+    ]);
+    area.calls("batchNormBackwardChannels", items, size);
+    const sums = new Float64Array(f.buffer, sumsPtr, 2 * channels);
+    for (let ch = 0; ch < channels; ch++) {
+      sumDy[ch] = sums[2 * ch];
+      sumDyXhat[ch] = sums[2 * ch + 1];
+    }
+    return;
   }
+  eachChunk(size, plane, (e0, len) => {
+    f.set(dy.subarray(e0, e0 + len), dyi);
+    f.set(x.subarray(e0, e0 + len), xi);
+    copyGate(e0, len);
+    k.batchNormBackwardSums(dyPtr, xPtr, e0, len, channels, plane, meanPtr, accPtr, gateAt);
+  });
   const params = new Float64Array(f.buffer, paramsPtr, 4 * channels);
   for (let ch = 0; ch < channels; ch++) {
     const s = invstd[ch];
@@ -453,19 +554,11 @@ export function batchNormBackwardWasm(area: OperandArea, args: BatchNormBackward
     params[4 * ch + 2] = mean[ch];
     params[4 * ch + 3] = -kc * (sDy / count);
   }
-  if (at !== null) {
-    const parts = ranges(batch * channels, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => {
-      const e0 = p0 * plane;
-      return [[at[0] + 4 * e0, at[1] + 4 * e0, at[2] + 4 * e0, e0, (p1 - p0) * plane, channels, plane, paramsPtr, batchStats ? 1 : 0, gateAt(e0)]];
-    });
-    area.calls("batchNormBackwardApply", parts, size);
-    return;
-  }
   eachChunk(size, plane, (e0, len) => {
     f.set(dy.subarray(e0, e0 + len), dyi);
     if (batchStats) f.set(x.subarray(e0, e0 + len), xi);
     copyGate(e0, len);
-    k.batchNormBackwardApply(dyPtr, xPtr, dyPtr, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0, gateAt(e0));
+    k.batchNormBackwardApply(dyPtr, xPtr, dyPtr, e0, len, channels, plane, paramsPtr, batchStats ? 1 : 0, gateAt);
     dx.set(f.subarray(dyi, dyi + len), e0);
   });
 }

@@ -16,7 +16,8 @@ import { isNode, loadKernelsModule, relaxedSimdSupported } from "./load-module.j
 import { CALLABLE_KERNELS, WORKER_SOURCE, type CallableKernel } from "./worker-source.js";
 import { atomicsWaitAllowed, defaultWebThreads, startWebWorkers, webThreadsAvailable } from "./web-workers.js";
 import type {
-  BatchNormBackwardArgs, BatchNormNormalizeArgs, BatchNormStatisticsArgs, MaxPool2x2Args, MaxPoolBackwardArgs, ReluBackwardArgs,
+  BatchNormBackwardArgs,
+  BatchNormForwardArgs, BatchNormNormalizeArgs, BatchNormStatisticsArgs, MaxPool2x2Args, MaxPoolBackwardArgs, ReluBackwardArgs,
   AddArgs, ReluForwardArgs, SoftmaxCrossEntropyArgs, UpsampleNearest2xArgs, UpsampleNearest2xBackwardArgs,
 } from "@unetkit/tensor";
 import * as elementwise from "./elementwise-kernels.js";
@@ -107,6 +108,11 @@ export interface WasmBackend extends KernelBackend {
   batchNormStatistics(args: BatchNormStatisticsArgs): void;
   /** BatchNorm normalisation in wasm (f64 arithmetic), bit-identical to the TypeScript loop. */
   batchNormNormalize(args: BatchNormNormalizeArgs): void;
+  /**
+   * BatchNorm's training forward in wasm (statistics then normalisation, per group of channels while
+   * it is in cache, the groups shared among the threads), bit-identical to the TypeScript loops.
+   */
+  batchNormForward(args: BatchNormForwardArgs): void;
   /** BatchNorm backward in wasm (f64 sums and arithmetic), bit-identical to the TypeScript loop. */
   batchNormBackward(args: BatchNormBackwardArgs): void;
   /** 2x2 stride-2 max pooling in wasm, identical to the TypeScript loop (see {@link MaxPool2x2Args}). */
@@ -1716,6 +1722,10 @@ class WasmKernels implements WasmBackend {
 
   batchNormNormalize(args: BatchNormNormalizeArgs): void {
     elementwise.batchNormNormalizeWasm(this.operands("batchNormNormalize"), args);
+  }
+
+  batchNormForward(args: BatchNormForwardArgs): void {
+    elementwise.batchNormForwardWasm(this.operands("batchNormForward"), args);
   }
 
   batchNormBackward(args: BatchNormBackwardArgs): void {

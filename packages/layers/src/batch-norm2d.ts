@@ -1,4 +1,4 @@
-import { empty, ArgumentError, ShapeError, Tensor, backendFor, formatShape, type DType } from "@unetkit/tensor";
+import { empty, ArgumentError, ShapeError, Tensor, backendFor, formatShape, type DType, type KernelBackend, type TypedArray } from "@unetkit/tensor";
 import { checkGradShape, checkInput } from "./internal.js";
 import { Layer } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -251,8 +251,14 @@ export class BatchNorm2D extends Layer {
     const L = h * w;
     const count = n * L;
     const useBatchStats = this.training || !this.trackRunningStats;
+    const kernels = backendFor(x.dtype);
+    const gamma = this.weight ? this.weight.value.data : null;
+    const beta = this.bias ? this.bias.value.data : null;
+    const y = empty(x.shape, x.dtype); // every element is written below
+    const xd = x.data;
+    const yd = y.data;
     const invstd = new Float64Array(c);
-    let mean: Float64Array;
+    const mean = new Float64Array(c);
     if (useBatchStats) {
       if (count <= 1) {
         throw new ShapeError(
@@ -260,27 +266,38 @@ export class BatchNorm2D extends Layer {
           `expected more than 1 value per channel when training (input ${formatShape(x.shape)})`,
         );
       }
-      const stats = batchNormStatistics(x);
-      mean = stats.mean;
-      for (let ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.sqrt(stats.variance[ch] + this.eps);
-      if (this.training && this.trackRunningStats) {
-        this.updateRunningStats(stats.mean, stats.variance, count);
+      const variance = new Float64Array(c);
+      if (kernels.batchNormForward) {
+        // A backend's kernel: statistics and normalisation in one call, the same float64 arithmetic (same bits).
+        kernels.batchNormForward({ x: xd, y: yd, batch: n, channels: c, plane: L, weight: gamma, bias: beta, eps: this.eps, relu, mean, variance, invstd });
+      } else {
+        const stats = batchNormStatistics(x);
+        mean.set(stats.mean);
+        variance.set(stats.variance);
+        for (let ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.sqrt(variance[ch] + this.eps);
+        this.applyNormalization(kernels, xd, yd, x.shape, mean, invstd, relu);
       }
+      if (this.training && this.trackRunningStats) this.updateRunningStats(mean, variance, count);
     } else {
       const rm = this.runningMean!.data;
       const rv = this.runningVar!.data;
-      mean = new Float64Array(c);
       for (let ch = 0; ch < c; ch++) {
         mean[ch] = rm[ch];
         invstd[ch] = 1 / Math.sqrt(rv[ch] + this.eps);
       }
+      this.applyNormalization(kernels, xd, yd, x.shape, mean, invstd, relu);
     }
-    const y = empty(x.shape, x.dtype); // every element is written below
-    const xd = x.data;
-    const yd = y.data;
+    // Backward recomputes xhat from the input (as PyTorch does) rather than keeping a copy.
+    this.saveForBackward<SavedBatchNorm>({ x, mean, invstd, batchStats: useBatchStats, gate: relu ? y : null });
+    return y;
+  }
+
+  /** `y = (x - mean) * (weight * invstd) + bias` per channel (then ReLU), on the backend's kernel when it has one. */
+  private applyNormalization(kernels: KernelBackend, xd: TypedArray, yd: TypedArray, shape: readonly number[], mean: Float64Array, invstd: Float64Array, relu: boolean): void {
+    const [n, c, h, w] = shape;
+    const L = h * w;
     const gamma = this.weight ? this.weight.value.data : null;
     const beta = this.bias ? this.bias.value.data : null;
-    const kernels = backendFor(x.dtype);
     if (kernels.batchNormNormalize) {
       const scale = new Float64Array(c);
       const shift = new Float64Array(c);
@@ -311,9 +328,6 @@ export class BatchNorm2D extends Layer {
         }
       }
     }
-    // Backward recomputes xhat from the input (as PyTorch does) rather than keeping a copy.
-    this.saveForBackward<SavedBatchNorm>({ x, mean, invstd, batchStats: useBatchStats, gate: relu ? y : null });
-    return y;
   }
 
   private updateRunningStats(mean: Float64Array, variance: Float64Array, count: number): void {

@@ -187,6 +187,35 @@ export interface BatchNormNormalizeArgs extends ChannelLayout {
 }
 
 /**
+ * BatchNorm's whole training-mode forward in one call: the batch statistics of
+ * {@link BatchNormStatisticsArgs}, then per channel `invstd = 1 / sqrt(variance + eps)` and the
+ * normalisation of {@link BatchNormNormalizeArgs} with `scale = weight[ch] * invstd` (weight 1 when
+ * null) and `shift = bias[ch]` (0 when null), all in float64 as `BatchNorm2D.forward` computes them
+ * (the same bits as the two calls). A backend can then compute each channel's statistics and its
+ * normalisation while the channel is in cache, and share the channels among threads in one hand-off.
+ * `batch * plane` must be at least 1.
+ */
+export interface BatchNormForwardArgs extends ChannelLayout {
+  x: TypedArray;
+  /** Same length as `x`; overwritten. */
+  y: TypedArray;
+  /** The per-channel scale (length at least `channels`), or null for none. */
+  weight: TypedArray | null;
+  /** The per-channel shift (length at least `channels`), or null for none. */
+  bias: TypedArray | null;
+  /** Added to the variance before the square root (finite, at least 0). */
+  eps: number;
+  /** Then ReLU, as {@link BatchNormNormalizeArgs.relu}. Default false. */
+  relu?: boolean;
+  /** Length at least `channels`; overwritten with the batch mean. */
+  mean: Float64Array;
+  /** Length at least `channels`; overwritten with the biased batch variance. */
+  variance: Float64Array;
+  /** Length at least `channels`; overwritten with `1 / sqrt(variance + eps)`. */
+  invstd: Float64Array;
+}
+
+/**
  * BatchNorm's backward, as `BatchNorm2D.backward` of @unetkit/layers computes it, in float64: per
  * channel `sumDy = sum(dy)` and `sumDyXhat = invstd * sum(dy * (x - mean))` (written to the two
  * outputs: the bias and weight gradients, which the caller adds where they belong), and with
@@ -349,6 +378,8 @@ export interface KernelBackend {
   batchNormStatistics?(args: BatchNormStatisticsArgs): void;
   /** BatchNorm per-channel normalisation, see {@link BatchNormNormalizeArgs}. */
   batchNormNormalize?(args: BatchNormNormalizeArgs): void;
+  /** BatchNorm's training forward (statistics, then normalisation) in one call, see {@link BatchNormForwardArgs}. */
+  batchNormForward?(args: BatchNormForwardArgs): void;
   /** BatchNorm input gradient and parameter-gradient sums, see {@link BatchNormBackwardArgs}. */
   batchNormBackward?(args: BatchNormBackwardArgs): void;
   /** 2x2 stride-2 max pooling with arg-max indices, see {@link MaxPool2x2Args}. */

@@ -32,6 +32,7 @@ export type {
   ChannelLayout,
   BatchNormStatisticsArgs,
   BatchNormNormalizeArgs,
+  BatchNormForwardArgs,
   BatchNormBackwardArgs,
   MaxPool2x2Args,
   MaxPoolBackwardArgs,
