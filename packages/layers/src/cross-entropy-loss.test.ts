@@ -127,6 +127,27 @@ describe("crossEntropyLoss: semantics", () => {
     expect(all.grad.toArray().every((v) => v === 0)).toBe(true);
   });
 
+  it("ignores a valid class index given as ignoreIndex (as torch), with and without class weights", () => {
+    const x = randn([1, 3, 2, 2], new Rng(3), { dtype: "float64" });
+    const kept = [0, 2, 3]; // the positions whose label is not 1
+    for (const weight of [undefined, fromArray([0.5, 2, 3], { dtype: "float64" })]) {
+      const got = crossEntropyLoss(x, labels([0, 1, 2, 0], [1, 2, 2]), { ignoreIndex: 1, weight });
+      // the same loss from the kept positions alone, each weighted by its class's weight
+      const w = (k: number) => (weight === undefined ? 1 : weight.data[k]);
+      let num = 0;
+      let den = 0;
+      for (const p of kept) {
+        const k = [0, 1, 2, 0][p];
+        const z = [0, 1, 2].map((j) => x.get(0, j, p >> 1, p & 1));
+        const lse = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+        num += w(k) * (lse - z[k]);
+        den += w(k);
+      }
+      expect(got.loss).toBeCloseTo(num / den, 12);
+      for (let j = 0; j < 3; j++) expect(got.grad.get(0, j, 0, 1)).toBe(0);
+    }
+  });
+
   it("accepts labels as a Tensor of integral floats and as Uint8Array", () => {
     const x = randn([2, 3], new Rng(2), { dtype: "float64" });
     const a = crossEntropyLoss(x, labels([1, 2], [2])).loss;
