@@ -93,6 +93,70 @@ describe("deferred weight gradients (beginDeferred / endDeferred)", () => {
     }
   });
 
+  it("share the elementwise kernels' items with the queue's worker: the bits of immediate calls, whatever the worker is doing", () => {
+    // in a scope on 2 threads these go to the queue as jobs of items (kind 2): the worker joins a job
+    // when it reaches it, between weight gradients, and the calling thread waits for its items
+    const [batch, channels, h, w] = [8, 16, 32, 32];
+    const n = batch * channels * h * w; // past the 64 Ki elements from which items are shared
+    const layout = { batch, channels, plane: h * w };
+    const mean = Float64Array.from(values(channels, 7));
+    const invstd = Float64Array.from(values(channels, 8), (v) => 1 + Math.abs(v));
+    const weight = values(channels, 9);
+    const run = (backend: WasmBackend, deferred: boolean): Float32Array[] => {
+      const blocks: Float32Array[] = [];
+      const inBlock = (v: Float32Array) => {
+        const b = backend.allocateBlock(v.length)!;
+        b.set(v);
+        blocks.push(b);
+        return b;
+      };
+      const [dy, x, gate] = [inBlock(values(n, 1)), inBlock(values(n, 2)), inBlock(values(n, 3))];
+      // each output's arg-max: one of the four positions of its window, inside its plane
+      const idx = Int32Array.from({ length: n / 4 }, (_, i) => {
+        const j = i % ((h * w) / 4);
+        return (2 * Math.floor(j / (w / 2)) + ((i * 5) % 2)) * w + 2 * (j % (w / 2)) + ((i * 7) % 2);
+      });
+      const out: Float32Array[] = [];
+      if (deferred) backend.beginDeferred();
+      for (let round = 0; round < 4; round++) {
+        // a weight gradient first, which keeps the worker busy for a while (or not, by the round)
+        if (round % 2 === 0) {
+          const g = geometry(16, 32, 32, 1);
+          const dW = values(16 * 16 * 9, 300 + round);
+          backend.conv2dBackwardWeight({ geometry: g, batch: 2, cout: 16, dy: inBlock(values(2 * 16 * 32 * 32, 400 + round)), x: inBlock(values(2 * 16 * 32 * 32, 500 + round)), dW });
+          out.push(dW);
+        }
+        for (const g of [gate, null]) {
+          const dx = inBlock(new Float32Array(n));
+          const sumDy = new Float64Array(channels);
+          const sumDyXhat = new Float64Array(channels);
+          backend.batchNormBackward({ dy, x, dx, ...layout, mean, invstd, weight, batchStats: round % 2 === 0, sumDy, sumDyXhat, gate: g });
+          out.push(dx, new Float32Array(sumDy.buffer), new Float32Array(sumDyXhat.buffer));
+        }
+        const dxPool = inBlock(new Float32Array(n));
+        backend.maxPoolBackward({ dy: inBlock(values(n / 4, 10 + round)), indices: idx, dx: dxPool, planes: batch * channels, inPlane: h * w, outPlane: (h * w) / 4 });
+        const dxUp = inBlock(new Float32Array(n));
+        backend.upsampleNearest2xBackward({ dy: inBlock(values(4 * n, 20 + round)), dx: dxUp, planes: batch * channels, height: h, width: w });
+        const dxRelu = inBlock(new Float32Array(n));
+        backend.reluBackward({ dy, y: gate, dx: dxRelu });
+        const sum = inBlock(new Float32Array(n));
+        backend.add({ a: dxPool, b: dxUp, out: sum });
+        out.push(dxPool, dxUp, dxRelu, sum);
+      }
+      if (deferred) backend.endDeferred();
+      const copies = out.map((o) => o.slice());
+      for (const b of blocks) backend.freeBlock(b);
+      return copies;
+    };
+    for (const build of ["plain", "fma"] as const) {
+      const { one, two } = builds[build];
+      const reference = run(one, false);
+      const got = run(two, true);
+      expect(got.length).toBe(reference.length);
+      got.forEach((v, i) => expect({ build, i, same: sameBits(v, reference[i]) }).toEqual({ build, i, same: true }));
+    }
+  });
+
   it("hand the workers back afterwards: a split GEMM after a scope still equals one thread's", () => {
     const { one, two } = builds.fma;
     pass(two, "scope");

@@ -279,6 +279,9 @@ const QUEUE_CLOSED = 1 << 30;
 /** Kinds of a deferred job's record (its first word): kernel calls in order, or a convolution's work items. */
 const JOB_CALLS = 0;
 const JOB_CONV_ITEMS = 1;
+const JOB_CALL_ITEMS = 2;
+/** Int32 words of a call-items job's record before its item starts and argument rows (the last two: the item counter and the finished count). */
+const CALL_JOB_WORDS = 10;
 /** Int32 words of a convolution work-item job's record before its item table (the last two: the item counter and the finished count). */
 const CONV_JOB_WORDS = 32;
 /** Int32 words of the argument table of {@link WasmKernels.calls} (below the operand area). */
@@ -579,8 +582,8 @@ class WasmKernels implements WasmBackend {
   }
 
   /**
-   * Whether every kernel runs on the calling thread alone: a worker was lost, or the workers are
-   * serving a deferred scope's queue.
+   * Whether kernels are not split across the threads' control slots: a worker was lost, or the
+   * workers are serving a deferred scope's queue (where {@link calls} shares items through jobs).
    */
   private get solo(): boolean {
     return this.workersLost || (this.deferred !== null && this.deferred.workers > 0);
@@ -1450,8 +1453,9 @@ class WasmKernels implements WasmBackend {
 
   /**
    * Opens a deferred scope (see KernelBackend.beginDeferred): with threads, the workers start
-   * serving a queue of weight-gradient jobs, and until the scope ends every other kernel runs on the
-   * calling thread alone (measured on the SimpleUNet step: the calling thread's input gradients and
+   * serving a queue of weight-gradient jobs, and until the scope ends every other kernel starts on
+   * the calling thread, its work items queued as a job that a worker joins once it has no weight
+   * gradient left (measured on the SimpleUNet step: the calling thread's input gradients and
    * elementwise kernels then overlap the workers' weight gradients, instead of both threads
    * splitting each kernel and waiting for each other). Nested scopes only count.
    */
@@ -1655,7 +1659,7 @@ class WasmKernels implements WasmBackend {
       base: this.opBase,
       reserve: (bytes) => (this.reserve(bytes), this.f32),
       resident: (a) => this.resident(a),
-      threads: this.solo ? 1 : this.threads,
+      threads: this.solo ? 1 + this.queueWorkers() : this.threads,
       calls: (name, parts, elements) => this.calls(name, parts, elements),
     };
   }
@@ -1664,16 +1668,18 @@ class WasmKernels implements WasmBackend {
    * Runs kernel `name` once per argument row of every item of `items`. With threads (and at least
    * {@link MIN_PARALLEL_ELEMENTS} elements, and room in the table), every thread takes the next item
    * from a shared counter until none is left, and runs its rows in order: the calling thread starts
-   * at once and a worker joins when it wakes, so its wake-up time is not waited for. Otherwise every
-   * row runs in order on the calling thread. Items must write disjoint memory, and each item's rows
+   * at once and a worker joins when it wakes, so its wake-up time is not waited for. In a deferred
+   * scope the items go to the workers' queue instead ({@link queueCalls}). Otherwise every row runs
+   * in order on the calling thread. Items must write disjoint memory, and each item's rows
    * must give the same bits whichever thread runs them.
    */
   private calls(name: CallableKernel, items: number[][][], elements: number): void {
     const fn = (this.k as unknown as Record<CallableKernel, (...args: number[]) => void>)[name];
     const rows = items.flat();
     const width = rows.length > 0 ? rows[0].length : 0;
-    const T = this.solo ? 1 : Math.min(this.threads, items.length);
     const words = items.length + 1 + rows.length * width;
+    if (items.length > 1 && elements >= MIN_PARALLEL_ELEMENTS && this.queueWorkers() > 0 && this.queueCalls(fn, name, items, width, words)) return;
+    const T = this.solo ? 1 : Math.min(this.threads, items.length);
     if (T <= 1 || elements < MIN_PARALLEL_ELEMENTS || words > CALL_TABLE_WORDS) {
       for (const r of rows) fn(...r);
       return;
@@ -1702,6 +1708,57 @@ class WasmKernels implements WasmBackend {
     } finally {
       this.waitWorkers(seq, T - 1);
     }
+  }
+
+  /**
+   * In a deferred scope, {@link calls}' items as a job on the workers' queue (kind 2, see
+   * worker-source.ts command 13): the calling thread takes items from the job's counter at once, a
+   * worker joins when it reaches the job (when it has no weight gradient left to compute), and the
+   * calling thread then waits for the items a worker took. The record lives in a block of its own
+   * until the scope settles, as a worker may read it after this returns. Returns false, having run
+   * nothing, when no block is found.
+   */
+  private queueCalls(fn: (...args: number[]) => void, name: CallableKernel, items: number[][][], width: number, words: number): boolean {
+    const block = this.allocateBlock(CALL_JOB_WORDS + words);
+    if (block === null) return false;
+    this.reserve(0); // the block may have grown the memory
+    const ctl = this.i32;
+    const rec = block.byteOffset >> 2;
+    const starts = rec + CALL_JOB_WORDS;
+    const table = starts + items.length + 1;
+    const counter = rec + CALL_JOB_WORDS - 2;
+    const done = rec + CALL_JOB_WORDS - 1;
+    // the record: kind 2, the kernel, its argument count, the item count, the counter, the finished
+    // count, the item starts (in rows, count + 1 of them), the argument rows
+    ctl.set([JOB_CALL_ITEMS, CALLABLE_KERNELS.indexOf(name), width, items.length, counter, done, starts, table], rec);
+    ctl[counter] = 0;
+    ctl[done] = 0;
+    let row = 0;
+    for (let u = 0; u < items.length; u++) {
+      ctl[starts + u] = row;
+      for (const r of items[u]) ctl.set(r, table + width * row++);
+    }
+    ctl[starts + items.length] = row;
+    this.postJob({ calls: [], block, dW: null, dwAt: 0 }, rec);
+    // every item taken counts as finished, so that a failure here still leaves no item to wait for
+    let mine = 0;
+    let failure: { error: unknown } | null = null;
+    for (let u = Atomics.add(ctl, counter, 1); u < items.length; u = Atomics.add(ctl, counter, 1)) {
+      mine++;
+      if (failure !== null) continue;
+      try {
+        for (const r of items[u]) fn(...r);
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    // wait for the items a worker took
+    const canWait = atomicsWaitAllowed();
+    for (let v = Atomics.add(ctl, done, mine) + mine; v < items.length; v = Atomics.load(ctl, done)) {
+      if (canWait) Atomics.wait(ctl, done, v);
+    }
+    if (failure !== null) throw failure.error;
+    return true;
   }
 
   add(args: AddArgs): void {

@@ -25,7 +25,11 @@
  * argument count and the arguments); 1, a convolution's work items (the kernel as in word 28 of
  * command 7, the 23 arguments of convDirect with thread 0's scratch, the scratch stride, the index
  * of the item counter, of the item table, the item count, and the index of the finished-item count,
- * which wakes the calling thread when it reaches the item count). For 9 (a list of calls of one kernel):
+ * which wakes the calling thread when it reaches the item count); 2, a list of calls' items (the
+kernel's index in CALLABLE_KERNELS, its argument count, the item count, the indices of the item
+counter and of the finished-item count, of the items' first rows (count + 1) and of the argument
+rows; items are taken one at a time and the finished count wakes the calling thread when it
+reaches the item count). For 9 (a list of calls of one kernel):
  * slot[4] the kernel's index in CALLABLE_KERNELS, slot[5] its argument count, slot[6] the index
  * (int32 words) of the items' first rows (count + 1 of them), slot[7] that of the argument rows (one
  * per call), slot[8] the item count and slot[9] the index of the shared item counter: items are
@@ -113,7 +117,18 @@ for (;;) {
         try {
           const mem = new Int32Array(memory.buffer);
           let p = mem[q + 4 + u];
-          if (mem[p] === 0) {
+          if (mem[p] === 2) {
+            // a list of calls' items, taken one at a time from the job's counter
+            const fn = callable[mem[p + 1]], n = mem[p + 2], count = mem[p + 3], counter = mem[p + 4], done = mem[p + 5];
+            const starts = mem[p + 6], rows = mem[p + 7];
+            for (let v = Atomics.add(mem, counter, 1); v < count; v = Atomics.add(mem, counter, 1)) {
+              try {
+                for (let r = mem[starts + v]; r < mem[starts + v + 1]; r++) fn(...Array.from(mem.subarray(rows + r * n, rows + (r + 1) * n)));
+              } finally {
+                if (Atomics.add(mem, done, 1) + 1 === count) Atomics.notify(mem, done);
+              }
+            }
+          } else if (mem[p] === 0) {
             // kernel calls in order
             p++;
             for (let c = mem[p++]; c > 0; c--) {
