@@ -90,6 +90,11 @@ export interface GemmBenchOptions {
    * that have {@link KernelBackend.allocateBlock} (a second row each, `operands: "blocks"`). Default true.
    */
   blocks?: boolean;
+  /**
+   * Untimed calls before each cell's timed runs: at least `calls` calls and at least `ms` ms of
+   * calls (at most {@link WARMUP_MAX_CALLS}). Default {@link WARMUP_CALLS} and {@link WARMUP_MS}.
+   */
+  warmup?: { calls: number; ms: number };
 }
 
 /** The benchmark's shapes: 256^3 and the three conv shapes, with the backward variants when `backward`. */
@@ -185,13 +190,13 @@ const WARMUP_MAX_CALLS = 200;
 /** Warm-up calls (see {@link WARMUP_MS}), the check against the reference C, then `runs` timed calls. */
 function timeCell(
   backend: KernelBackend, shape: GemmShape, dtype: DType, args: GemmArgs, refC: GemmArgs["c"], refMax: number, runs: number,
-  operands: GemmBenchRow["operands"],
+  operands: GemmBenchRow["operands"], warmup: { calls: number; ms: number },
 ): GemmBenchRow {
   const wall: number[] = [];
   const cpu: number[] = [];
   // warm-up (JIT tiers, buffer growth)
   const w0 = performance.now();
-  for (let i = 0; i < WARMUP_MAX_CALLS && (i < WARMUP_CALLS || performance.now() - w0 < WARMUP_MS); i++) backend.gemm(args);
+  for (let i = 0; i < WARMUP_MAX_CALLS && (i < warmup.calls || performance.now() - w0 < warmup.ms); i++) backend.gemm(args);
   let diff = 0;
   for (let i = 0; i < refC.length; i++) diff = Math.max(diff, Math.abs(args.c[i] - refC[i]));
   for (let r = 0; r < runs; r++) {
@@ -238,6 +243,10 @@ function timeCell(
  */
 export function runGemmBench(backends: KernelBackend[], options: GemmBenchOptions = {}): GemmBenchRow[] {
   const runs = options.runs ?? 5;
+  const warmup = options.warmup ?? { calls: WARMUP_CALLS, ms: WARMUP_MS };
+  if (!(Number.isInteger(warmup.calls) && warmup.calls >= 1 && warmup.ms >= 0)) {
+    throw new Error(`runGemmBench: warmup needs calls >= 1 (an integer) and ms >= 0 (got ${JSON.stringify(warmup)})`);
+  }
   const shapes = options.shapes ?? defaultShapes(true);
   const dtypes = options.dtypes ?? ["float32", "float64"];
   const unique = backends.filter((b, i) => backends.findIndex((o) => o.name === b.name) === i);
@@ -253,7 +262,7 @@ export function runGemmBench(backends: KernelBackend[], options: GemmBenchOption
         if (!backend.dtypes.includes(dtype)) continue;
         const inBlocks = options.blocks !== false && dtype === "float32" && backend.allocateBlock && backend.freeBlock ? blockArgs(backend, args) : null;
         for (const [operands, cell] of [["arrays", args], ...(inBlocks ? [["blocks", inBlocks.args] as const] : [])] as const) {
-          const row = timeCell(backend, shape, dtype, cell, ref.c, refMax, runs, operands);
+          const row = timeCell(backend, shape, dtype, cell, ref.c, refMax, runs, operands, warmup);
           rows.push(row);
           options.onRow?.(row);
         }

@@ -43,7 +43,7 @@ describe("runGemmBench", () => {
         freed.push(b);
       },
     };
-    const rows = runGemmBench([withMemory, tsBackend], { runs: 2, shapes: shapes.slice(0, 1), dtypes: ["float32", "float64"] });
+    const rows = runGemmBench([withMemory, tsBackend], { runs: 2, shapes: shapes.slice(0, 1), dtypes: ["float32", "float64"], warmup: { calls: 1, ms: 0 } });
     expect(rows.map((r) => `${r.backend}/${r.dtype}/${r.operands}`)).toEqual([
       "with-memory/float32/arrays",
       "with-memory/float32/blocks",
@@ -56,6 +56,20 @@ describe("runGemmBench", () => {
     expect(freed).toEqual(handed);
     expect(formatGemmTable(rows).split("\n")[0]).toContain("operands");
     expect(runGemmBench([withMemory], { runs: 1, shapes: shapes.slice(0, 1), dtypes: ["float32"], blocks: false }).map((r) => r.operands)).toEqual(["arrays"]);
+  });
+
+  it("warms each cell up for at least the given calls and time before timing it (a wasm function runs as baseline code at first)", () => {
+    const times: number[] = [];
+    const counting: KernelBackend = { name: "counting", dtypes: ["float32"], gemm: (g) => (times.push(performance.now()), tsBackend.gemm(g)) };
+    runGemmBench([counting], { runs: 2, shapes: shapes.slice(0, 1), dtypes: ["float32"] });
+    // the default: at least 5 warm-up calls and 50 ms of them (or 200 calls, for shapes this small), then 2 timed runs
+    const warm = times.length - 2;
+    expect(warm).toBeGreaterThanOrEqual(5);
+    expect({ warm, capped: warm === 200 || times[warm - 1] - times[0] >= 45 }).toEqual({ warm, capped: true });
+    times.length = 0;
+    runGemmBench([counting], { runs: 3, shapes: shapes.slice(0, 1), dtypes: ["float32"], warmup: { calls: 4, ms: 0 } });
+    expect(times.length).toBe(4 + 3);
+    expect(() => runGemmBench([counting], { shapes: shapes.slice(0, 1), warmup: { calls: 0, ms: 0 } })).toThrow(/warmup needs calls >= 1/);
   });
 
   it("skips dtypes a backend does not list and reports a wrong backend", () => {
