@@ -299,6 +299,30 @@ const MIN_PARALLEL_ELEMENTS = 1 << 16;
 const TAIL_BANDS = 4;
 
 /**
+ * Writes the table of {@link WasmKernels.calls}' items at int32 word `starts`: the first row of each
+ * item (items.length + 1 words, in rows), then the rows (`width` words each) from word `table`.
+ */
+function writeCallTable(ctl: Int32Array, starts: number, table: number, items: number[][][], width: number): void {
+  let row = 0;
+  for (let u = 0; u < items.length; u++) {
+    ctl[starts + u] = row;
+    for (const r of items[u]) ctl.set(r, table + width * row++);
+  }
+  ctl[starts + items.length] = row;
+}
+
+/**
+ * Adds the calling thread's `mine` finished items to the finished count at int32 word `done` and
+ * waits until all `count` items of a queued job are finished (those a worker took included).
+ */
+function waitForItems(ctl: Int32Array, done: number, mine: number, count: number): void {
+  const canWait = atomicsWaitAllowed();
+  for (let v = Atomics.add(ctl, done, mine) + mine; v < count; v = Atomics.load(ctl, done)) {
+    if (canWait) Atomics.wait(ctl, done, v);
+  }
+}
+
+/**
  * Takes work items (see {@link convWorkItems}) from the shared counter at int32 word `counter` until
  * none is left, running `conv` with arguments `a` (convDirect's, patched with each item's image and
  * rows) on each; returns how many this thread ran.
@@ -992,11 +1016,7 @@ class WasmKernels implements WasmBackend {
         this.postJob({ calls: [], block, dW: null, dwAt: 0 }, rec);
         this.parallelGemms++;
         const mine = takeConvItems(conv, args(0, 1, 0, d.outH, 0), items, ctl, counter);
-        // wait for the items a worker took
-        const canWait = atomicsWaitAllowed();
-        for (let v = Atomics.add(ctl, done, mine) + mine; v < count; v = Atomics.load(ctl, done)) {
-          if (canWait) Atomics.wait(ctl, done, v);
-        }
+        waitForItems(ctl, done, mine, count);
         return;
       }
     }
@@ -1688,12 +1708,7 @@ class WasmKernels implements WasmBackend {
     const ctl = this.i32;
     const starts = this.callTable >> 2;
     const table = starts + items.length + 1;
-    let row = 0;
-    for (let u = 0; u < items.length; u++) {
-      ctl[starts + u] = row;
-      for (const r of items[u]) ctl.set(r, table + width * row++);
-    }
-    ctl[starts + items.length] = row;
+    writeCallTable(ctl, starts, table, items, width);
     const counter = this.slotIndex(0); // slot 0 belongs to the calling thread: its first word is free
     Atomics.store(ctl, counter, 0);
     const seq = ++this.seq;
@@ -1733,12 +1748,7 @@ class WasmKernels implements WasmBackend {
     ctl.set([JOB_CALL_ITEMS, CALLABLE_KERNELS.indexOf(name), width, items.length, counter, done, starts, table], rec);
     ctl[counter] = 0;
     ctl[done] = 0;
-    let row = 0;
-    for (let u = 0; u < items.length; u++) {
-      ctl[starts + u] = row;
-      for (const r of items[u]) ctl.set(r, table + width * row++);
-    }
-    ctl[starts + items.length] = row;
+    writeCallTable(ctl, starts, table, items, width);
     this.postJob({ calls: [], block, dW: null, dwAt: 0 }, rec);
     // every item taken counts as finished, so that a failure here still leaves no item to wait for
     let mine = 0;
@@ -1752,11 +1762,7 @@ class WasmKernels implements WasmBackend {
         failure = { error };
       }
     }
-    // wait for the items a worker took
-    const canWait = atomicsWaitAllowed();
-    for (let v = Atomics.add(ctl, done, mine) + mine; v < items.length; v = Atomics.load(ctl, done)) {
-      if (canWait) Atomics.wait(ctl, done, v);
-    }
+    waitForItems(ctl, done, mine, items.length);
     if (failure !== null) throw failure.error;
     return true;
   }
