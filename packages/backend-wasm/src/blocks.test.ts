@@ -238,6 +238,13 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
     );
     same({ x, y: values(4 * n, 9) }, ["x"], (o, b) => b.upsampleNearest2x({ x: o.x, y: o.y, planes, height: H, width: W }));
     same({ dy: values(4 * n, seed + 6), dx: values(n, 9) }, ["dy"], (o, b) => b.upsampleNearest2xBackward({ dy: o.dy, dx: o.dx, planes, height: H, width: W }));
+    // into and from channels 1..1+channels of a wider tensor (channels + 2 per image): planes in runs
+    const runStride = (channels + 2) * 4 * plane;
+    const runs = { runPlanes: channels, runStride };
+    same({ x, y: values(batch * runStride, 9) }, ["x"], (o, b) =>
+      b.upsampleNearest2xInto({ x: o.x, y: o.y.subarray(4 * plane), planes, height: H, width: W, ...runs }));
+    same({ dy: values(batch * runStride, seed + 6), dx: values(n, 9) }, ["dy"], (o, b) =>
+      b.upsampleNearest2xBackwardFrom({ dy: o.dy.subarray(4 * plane), dx: o.dx, planes, height: H, width: W, ...runs }));
   }
 
   it("ReLU, BatchNorm, max pooling and nearest upsampling, on 1 and 2 threads (against 1 thread on copies)", () => {

@@ -479,6 +479,33 @@ describe("softmax cross-entropy kernel", () => {
   });
 });
 
+describe("nearest x2 upsampling into and from planes in runs", () => {
+  it("refuses runs that do not divide the planes, overlap or overrun the array", async () => {
+    const b = await createWasmBackend({ threads: 1 });
+    try {
+      const x = new Float32Array(6); // 6 planes of 1x1
+      const into = (runPlanes: number, runStride: number, y: number) =>
+        b.upsampleNearest2xInto({ x, y: new Float32Array(y), planes: 6, height: 1, width: 1, runPlanes, runStride });
+      expect(() => into(4, 16, 100)).toThrow(/upsampleNearest2xInto: runPlanes must be a positive integer dividing planes 6 \(got 4\)/);
+      expect(() => into(0, 16, 100)).toThrow(ArgumentError);
+      expect(() => into(3, 11, 100)).toThrow(/runStride must be an integer of at least runPlanes x plane size = 12 \(got 11\)/);
+      expect(() => into(3, 20, 31)).toThrow(/y has 31 elements, its 2 runs of 3 planes 20 apart need 32/);
+      const from = (runPlanes: number, runStride: number, dy: number) =>
+        b.upsampleNearest2xBackwardFrom({ dy: new Float32Array(dy), dx: new Float32Array(6), planes: 6, height: 1, width: 1, runPlanes, runStride });
+      expect(() => from(3, 20, 31)).toThrow(/upsampleNearest2xBackwardFrom: dy has 31 elements/);
+      // two runs of 3 planes, 20 apart, 4 elements each: elements 12..19 of y stay as they were
+      const y = new Float32Array(32).fill(-1);
+      b.upsampleNearest2xInto({ x: Float32Array.from([1, 2, 3, 4, 5, 6]), y, planes: 6, height: 1, width: 1, runPlanes: 3, runStride: 20 });
+      expect(Array.from(y)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, ...Array(8).fill(-1), 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6]);
+      const dx = new Float32Array(6);
+      b.upsampleNearest2xBackwardFrom({ dy: y, dx, planes: 6, height: 1, width: 1, runPlanes: 3, runStride: 20 });
+      expect(Array.from(dx)).toEqual([4, 8, 12, 16, 20, 24]);
+    } finally {
+      b.dispose();
+    }
+  });
+});
+
 describe("elementwise kernels on a disposed backend", () => {
   it("throw ArgumentError", async () => {
     const b = await createWasmBackend({ threads: 1 });

@@ -14,6 +14,7 @@ import {
   type TypedArray,
   type UpsampleNearest2xArgs,
   type UpsampleNearest2xBackwardArgs,
+  type PlaneRuns,
 } from "@unetkit/tensor";
 import type { CallableKernel } from "./worker-source.js";
 
@@ -658,25 +659,63 @@ export function maxPoolBackwardWasm(area: OperandArea, args: MaxPoolBackwardArgs
 }
 
 /**
+ * The runs of {@link PlaneRuns} for `planes` planes of `size` elements in an array of `length`
+ * elements, checked (`args` without runs: one contiguous run, the array exactly `planes * size`).
+ */
+function planeRuns(op: string, name: string, args: Partial<PlaneRuns>, planes: number, size: number, length: number): PlaneRuns {
+  if (args.runPlanes === undefined && args.runStride === undefined) {
+    if (length !== planes * size) throw new ArgumentError(op, `${name} has ${length} elements, expected ${planes * size}`);
+    return { runPlanes: Math.max(1, planes), runStride: planes * size };
+  }
+  const { runPlanes, runStride } = args as PlaneRuns;
+  if (!Number.isInteger(runPlanes) || runPlanes < 1 || planes % runPlanes !== 0) {
+    throw new ArgumentError(op, `runPlanes must be a positive integer dividing planes ${planes} (got ${runPlanes})`);
+  }
+  if (!Number.isInteger(runStride) || runStride < runPlanes * size) {
+    throw new ArgumentError(op, `runStride must be an integer of at least runPlanes x plane size = ${runPlanes * size} (got ${runStride})`);
+  }
+  const needed = planes === 0 ? 0 : (planes / runPlanes - 1) * runStride + runPlanes * size;
+  if (length < needed) {
+    throw new ArgumentError(op, `${name} has ${length} elements, its ${planes / runPlanes} runs of ${runPlanes} planes ${runStride} apart need ${needed}`);
+  }
+  return { runPlanes, runStride };
+}
+
+/** Planes `[p0, p1)` cut at run boundaries: `[from, to, element offset of plane from]` per piece (planes of `size` elements). */
+function runPieces(p0: number, p1: number, runs: PlaneRuns, size: number): [number, number, number][] {
+  const pieces: [number, number, number][] = [];
+  for (let p = p0; p < p1; ) {
+    const r = Math.floor(p / runs.runPlanes);
+    const q = Math.min(p1, (r + 1) * runs.runPlanes);
+    pieces.push([p, q, r * runs.runStride + (p - r * runs.runPlanes) * size]);
+    p = q;
+  }
+  return pieces;
+}
+
+/**
  * Nearest x2 upsampling in wasm (see {@link UpsampleNearest2xArgs}): copies only, identical to the
- * TypeScript loop.
+ * TypeScript loop. With runs ({@link UpsampleNearest2xIntoArgs}), y's planes lie in runs, and the
+ * rest of y is not touched.
  *
  * @example
  * ```ts
  * upsampleNearest2xWasm(area, { x, y, planes: 8 * 64, height: 16, width: 16 }); // y: 8*64 planes of 32x32
  * ```
  */
-export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2xArgs): void {
-  const op = "upsampleNearest2x";
+export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2xArgs & Partial<PlaneRuns>): void {
+  const op = args.runPlanes === undefined && args.runStride === undefined ? "upsampleNearest2x" : "upsampleNearest2xInto";
   const { x, y, planes, height: H, width: W } = args;
   checkCounts(op, { planes, height: H, width: W });
   const inPlane = H * W;
   checkF32(op, { x }, planes * inPlane);
-  checkF32(op, { y }, 4 * planes * inPlane);
+  if (!(y instanceof Float32Array)) throw new ArgumentError(op, `the wasm backend computes float32 only (y is ${(y as object)?.constructor?.name})`);
+  const runs = planeRuns(op, "y", args, planes, 4 * inPlane, y.length);
   if (planes * inPlane === 0) return;
   const at = residents(area, [x, y]);
   if (at !== null) {
-    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [[at[0] + 4 * p0 * inPlane, at[1] + 16 * p0 * inPlane, p1 - p0, H, W]]);
+    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) =>
+      runPieces(p0, p1, runs, 4 * inPlane).map(([p, q, yAt]) => [at[0] + 4 * p * inPlane, at[1] + 4 * yAt, q - p, H, W]));
     area.calls("upsampleNearest2x", parts, 4 * planes * inPlane);
     return;
   }
@@ -686,33 +725,37 @@ export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2x
   const f = area.reserve(yPtr + 4 * pc * inPlane * 4 - area.base);
   const k = kernels(area);
   for (let p = 0; p < planes; p += pc) {
-    const np = Math.min(pc, planes - p);
-    f.set(x.subarray(p * inPlane, (p + np) * inPlane), xPtr >> 2);
-    k.upsampleNearest2x(xPtr, yPtr, np, H, W);
-    y.set(f.subarray(yPtr >> 2, (yPtr >> 2) + 4 * np * inPlane), 4 * p * inPlane);
+    for (const [p0, p1, yAt] of runPieces(p, Math.min(planes, p + pc), runs, 4 * inPlane)) {
+      f.set(x.subarray(p0 * inPlane, p1 * inPlane), xPtr >> 2);
+      k.upsampleNearest2x(xPtr, yPtr, p1 - p0, H, W);
+      y.set(f.subarray(yPtr >> 2, (yPtr >> 2) + 4 * (p1 - p0) * inPlane), yAt);
+    }
   }
 }
 
 /**
  * Nearest x2 upsampling's gradient in wasm (see {@link UpsampleNearest2xBackwardArgs}): float32
- * adds in the TypeScript loop's order, so `dx` is identical to `nearestUpsampleBackward`'s.
+ * adds in the TypeScript loop's order, so `dx` is identical to `nearestUpsampleBackward`'s. With
+ * runs ({@link UpsampleNearest2xBackwardFromArgs}), dy's planes lie in runs.
  *
  * @example
  * ```ts
  * upsampleNearest2xBackwardWasm(area, { dy, dx, planes: 8 * 64, height: 16, width: 16 });
  * ```
  */
-export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleNearest2xBackwardArgs): void {
-  const op = "upsampleNearest2xBackward";
+export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleNearest2xBackwardArgs & Partial<PlaneRuns>): void {
+  const op = args.runPlanes === undefined && args.runStride === undefined ? "upsampleNearest2xBackward" : "upsampleNearest2xBackwardFrom";
   const { dy, dx, planes, height: H, width: W } = args;
   checkCounts(op, { planes, height: H, width: W });
   const inPlane = H * W;
-  checkF32(op, { dy }, 4 * planes * inPlane);
+  if (!(dy instanceof Float32Array)) throw new ArgumentError(op, `the wasm backend computes float32 only (dy is ${(dy as object)?.constructor?.name})`);
+  const runs = planeRuns(op, "dy", args, planes, 4 * inPlane, dy.length);
   checkF32(op, { dx }, planes * inPlane);
   if (planes * inPlane === 0) return;
   const at = residents(area, [dy, dx]);
   if (at !== null) {
-    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) => [[at[0] + 16 * p0 * inPlane, at[1] + 4 * p0 * inPlane, p1 - p0, H, W]]);
+    const parts = ranges(planes, ITEMS_PER_THREAD * area.threads).map(([p0, p1]) =>
+      runPieces(p0, p1, runs, 4 * inPlane).map(([p, q, dyAt]) => [at[0] + 4 * dyAt, at[1] + 4 * p * inPlane, q - p, H, W]));
     area.calls("upsampleNearest2xBackward", parts, 4 * planes * inPlane);
     return;
   }
@@ -722,10 +765,11 @@ export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleN
   const f = area.reserve(dxPtr + pc * inPlane * 4 - area.base);
   const k = kernels(area);
   for (let p = 0; p < planes; p += pc) {
-    const np = Math.min(pc, planes - p);
-    f.set(dy.subarray(4 * p * inPlane, 4 * (p + np) * inPlane), dyPtr >> 2);
-    k.upsampleNearest2xBackward(dyPtr, dxPtr, np, H, W);
-    dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + np * inPlane), p * inPlane);
+    for (const [p0, p1, dyAt] of runPieces(p, Math.min(planes, p + pc), runs, 4 * inPlane)) {
+      f.set(dy.subarray(dyAt, dyAt + 4 * (p1 - p0) * inPlane), dyPtr >> 2);
+      k.upsampleNearest2xBackward(dyPtr, dxPtr, p1 - p0, H, W);
+      dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + (p1 - p0) * inPlane), p0 * inPlane);
+    }
   }
 }
 

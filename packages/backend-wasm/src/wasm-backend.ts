@@ -19,6 +19,7 @@ import type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs, BatchNormNormalizeArgs, BatchNormStatisticsArgs, MaxPool2x2Args, MaxPoolBackwardArgs, ReluBackwardArgs,
   AddArgs, ReluForwardArgs, SoftmaxCrossEntropyArgs, UpsampleNearest2xArgs, UpsampleNearest2xBackwardArgs,
+  UpsampleNearest2xIntoArgs, UpsampleNearest2xBackwardFromArgs,
 } from "@unetkit/tensor";
 import * as elementwise from "./elementwise-kernels.js";
 
@@ -123,6 +124,10 @@ export interface WasmBackend extends KernelBackend {
   upsampleNearest2x(args: UpsampleNearest2xArgs): void;
   /** Nearest x2 upsampling's gradient in wasm, identical to the TypeScript loop. */
   upsampleNearest2xBackward(args: UpsampleNearest2xBackwardArgs): void;
+  /** Nearest x2 upsampling in wasm into planes in runs, a channel slice (see {@link UpsampleNearest2xIntoArgs}). */
+  upsampleNearest2xInto(args: UpsampleNearest2xIntoArgs): void;
+  /** Nearest x2 upsampling's gradient in wasm from planes in runs, a channel slice (see {@link UpsampleNearest2xBackwardFromArgs}). */
+  upsampleNearest2xBackwardFrom(args: UpsampleNearest2xBackwardFromArgs): void;
   /** Softmax cross-entropy in wasm, the TypeScript loop's f64 math with AssemblyScript's exp/log (last-bit differences). */
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): number;
   /**
@@ -583,6 +588,8 @@ class WasmKernels implements WasmBackend {
     this.maxPoolBackward = this.maxPoolBackward.bind(this);
     this.upsampleNearest2x = this.upsampleNearest2x.bind(this);
     this.upsampleNearest2xBackward = this.upsampleNearest2xBackward.bind(this);
+    this.upsampleNearest2xInto = this.upsampleNearest2xInto.bind(this);
+    this.upsampleNearest2xBackwardFrom = this.upsampleNearest2xBackwardFrom.bind(this);
     this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
     this.allocateBlock = this.allocateBlock.bind(this);
     this.freeBlock = this.freeBlock.bind(this);
@@ -1804,11 +1811,23 @@ class WasmKernels implements WasmBackend {
   }
 
   upsampleNearest2x(args: UpsampleNearest2xArgs): void {
-    elementwise.upsampleNearest2xWasm(this.operands("upsampleNearest2x"), args);
+    const { x, y, planes, height, width } = args;
+    elementwise.upsampleNearest2xWasm(this.operands("upsampleNearest2x"), { x, y, planes, height, width });
   }
 
   upsampleNearest2xBackward(args: UpsampleNearest2xBackwardArgs): void {
-    elementwise.upsampleNearest2xBackwardWasm(this.operands("upsampleNearest2xBackward"), args);
+    const { dy, dx, planes, height, width } = args;
+    elementwise.upsampleNearest2xBackwardWasm(this.operands("upsampleNearest2xBackward"), { dy, dx, planes, height, width });
+  }
+
+  upsampleNearest2xInto(args: UpsampleNearest2xIntoArgs): void {
+    const { x, y, planes, height, width, runPlanes, runStride } = args;
+    elementwise.upsampleNearest2xWasm(this.operands("upsampleNearest2x"), { x, y, planes, height, width, runPlanes, runStride });
+  }
+
+  upsampleNearest2xBackwardFrom(args: UpsampleNearest2xBackwardFromArgs): void {
+    const { dy, dx, planes, height, width, runPlanes, runStride } = args;
+    elementwise.upsampleNearest2xBackwardWasm(this.operands("upsampleNearest2xBackward"), { dy, dx, planes, height, width, runPlanes, runStride });
   }
 
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): number {

@@ -309,6 +309,33 @@ export interface UpsampleNearest2xBackwardArgs {
   width: number;
 }
 
+/**
+ * How the planes of one operand of {@link UpsampleNearest2xIntoArgs} or
+ * {@link UpsampleNearest2xBackwardFromArgs} lie in its array: in runs of `runPlanes` consecutive
+ * planes, run `r` starting at element `r * runStride` (a run's planes are contiguous). With
+ * `runPlanes` the channels C of an `[N, C, H, W]` tensor and `runStride` the image size of a wider
+ * `[N, C', H, W]` one, the array (a view from the first element of channel `c0`) is channels
+ * `c0 .. c0+C` of that wider tensor: an upsampled map written straight into its part of a
+ * channel concatenation, or its gradient read from there. `planes` must be a multiple of
+ * `runPlanes`, and runs must not overlap (`runStride >= runPlanes * plane size`).
+ */
+export interface PlaneRuns {
+  runPlanes: number;
+  runStride: number;
+}
+
+/**
+ * {@link UpsampleNearest2xArgs} with the planes of `y` in runs (see {@link PlaneRuns}); the rest of
+ * `y` is left as it is.
+ */
+export interface UpsampleNearest2xIntoArgs extends UpsampleNearest2xArgs, PlaneRuns {}
+
+/**
+ * {@link UpsampleNearest2xBackwardArgs} with the planes of `dy` in runs (see {@link PlaneRuns}); `dx`
+ * is contiguous.
+ */
+export interface UpsampleNearest2xBackwardFromArgs extends UpsampleNearest2xBackwardArgs, PlaneRuns {}
+
 /** Integer class labels as the loss kernels take them. */
 export type LabelArray = Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
 
@@ -390,6 +417,10 @@ export interface KernelBackend {
   upsampleNearest2x?(args: UpsampleNearest2xArgs): void;
   /** Nearest-neighbour x2 upsampling's gradient, see {@link UpsampleNearest2xBackwardArgs}. */
   upsampleNearest2xBackward?(args: UpsampleNearest2xBackwardArgs): void;
+  /** {@link KernelBackend.upsampleNearest2x} into planes in runs (a channel slice), see {@link UpsampleNearest2xIntoArgs}. */
+  upsampleNearest2xInto?(args: UpsampleNearest2xIntoArgs): void;
+  /** {@link KernelBackend.upsampleNearest2xBackward} from planes in runs (a channel slice), see {@link UpsampleNearest2xBackwardFromArgs}. */
+  upsampleNearest2xBackwardFrom?(args: UpsampleNearest2xBackwardFromArgs): void;
   /** Softmax cross-entropy value (returned: the sum over positions) and gradient, see {@link SoftmaxCrossEntropyArgs}. */
   softmaxCrossEntropy?(args: SoftmaxCrossEntropyArgs): number;
   /**

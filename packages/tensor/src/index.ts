@@ -38,6 +38,9 @@ export type {
   MaxPoolBackwardArgs,
   UpsampleNearest2xArgs,
   UpsampleNearest2xBackwardArgs,
+  UpsampleNearest2xIntoArgs,
+  UpsampleNearest2xBackwardFromArgs,
+  PlaneRuns,
   LabelArray,
   SoftmaxCrossEntropyArgs,
 } from "./backend.js";

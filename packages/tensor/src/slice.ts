@@ -1,5 +1,6 @@
 import { ArgumentError } from "./errors.js";
 import { formatShape, normalizeAxis } from "./shape.js";
+import { empty } from "./creation.js";
 import { Tensor } from "./tensor.js";
 
 function resolveBound(op: string, what: string, v: number, dim: number, shape: readonly number[], axis: number): number {
@@ -37,7 +38,7 @@ export function slice(t: Tensor, axis: number, start: number, end?: number): Ten
   for (let d = ax + 1; d < t.rank; d++) inner *= t.shape[d];
   const shape = t.shape.slice();
   shape[ax] = e - s;
-  const out = new Tensor(t.dtype, shape);
+  const out = empty(shape, t.dtype); // every element is copied from t
   const block = (e - s) * inner;
   if (block === 0) return out;
   const inBlock = dim * inner;

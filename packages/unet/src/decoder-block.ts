@@ -1,6 +1,6 @@
 import { Module, type Layer } from "@unetkit/layers";
-import { BilinearUpsample, NearestUpsample, TransposedConv2D } from "@unetkit/upsampling";
-import { addInPlace, ArgumentError, ShapeError, concat, formatShape, globalRng, split, type Tensor } from "@unetkit/tensor";
+import { BilinearUpsample, NearestUpsample, TransposedConv2D, interpolateOutputSize } from "@unetkit/upsampling";
+import { addInPlace, ArgumentError, ShapeError, concat, empty, formatShape, globalRng, slice, split, type Tensor } from "@unetkit/tensor";
 import { AttentionGate } from "./attention-gate.js";
 import { DoubleConv, type DoubleConvOptions } from "./double-conv.js";
 import { centerCrop, centerCropBackward } from "./center-crop.js";
@@ -83,9 +83,9 @@ export class DecoderBlock extends Module {
     if (x.shape.length !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError("DecoderBlock", `input must be [N, ${this.inChannels}, H, W] (got ${formatShape(x.shape)})`);
     }
-    const u = this.up.forward(x);
     if (this.skipChannels === 0) {
       if (skip !== null) throw new ArgumentError("DecoderBlock", "this block has no skip connection (skipChannels 0) but got a skip");
+      const u = this.up.forward(x);
       this.saved = { skipShape: null };
       return this.doubleConv.forward(u);
     }
@@ -95,10 +95,25 @@ export class DecoderBlock extends Module {
         `skip must be [${x.shape[0]}, ${this.skipChannels}, H, W] (got ${skip === null ? "null" : formatShape(skip.shape)}; input ${formatShape(x.shape)})`,
       );
     }
-    let s = centerCrop(skip, u.shape[2], u.shape[3], "DecoderBlock");
+    if (skip.dtype !== x.dtype) {
+      throw new ArgumentError("DecoderBlock", `skip is ${skip.dtype} but the input is ${x.dtype} (skip ${formatShape(skip.shape)}, input ${formatShape(x.shape)})`);
+    }
+    // every upsampling mode doubles the size (the transposed convolution is 2x2 with stride 2)
+    const [h, w] = interpolateOutputSize(x.shape[2], x.shape[3], { scaleFactor: 2 });
+    let s = centerCrop(skip, h, w, "DecoderBlock");
     if (this.att !== null) s = this.att.forward(s, x);
+    let cat: Tensor;
+    if (this.up instanceof NearestUpsample) {
+      // the upsampled map is written straight into its channels of the concatenation (the same
+      // bits as concat([up(x), skip]) without copying the map again), then the skip into the rest
+      cat = empty([x.shape[0], this.upChannels + this.skipChannels, h, w], x.dtype);
+      this.up.forwardInto(x, cat, 0);
+      writeChannels(s, cat, this.upChannels);
+    } else {
+      cat = concat([this.up.forward(x), s], 1);
+    }
     this.saved = { skipShape: skip.shape };
-    return this.doubleConv.forward(concat([u, s], 1));
+    return this.doubleConv.forward(cat);
   }
 
   backward(dy: Tensor): { dx: Tensor; dskip: Tensor | null } {
@@ -107,8 +122,17 @@ export class DecoderBlock extends Module {
     this.saved = null;
     const dcat = this.doubleConv.backward(dy);
     if (skipShape === null) return { dx: this.up.backward(dcat), dskip: null };
-    const [du, dsGated] = split(dcat, [this.upChannels, this.skipChannels], 1);
-    const dx = this.up.backward(du);
+    let dx: Tensor;
+    let dsGated: Tensor;
+    if (this.up instanceof NearestUpsample) {
+      // the upsampling's gradient read from its channels of dcat in place; the skip's part copied
+      dx = this.up.backwardFrom(dcat, 0);
+      dsGated = slice(dcat, 1, this.upChannels);
+    } else {
+      const [du, d2] = split(dcat, [this.upChannels, this.skipChannels], 1);
+      dx = this.up.backward(du);
+      dsGated = d2;
+    }
     let ds = dsGated;
     if (this.att !== null) {
       const g = this.att.backward(dsGated);
@@ -117,4 +141,12 @@ export class DecoderBlock extends Module {
     }
     return { dx, dskip: centerCropBackward(ds, skipShape) };
   }
+}
+
+/** Copies `src` ([N, C, H, W]) into channels `[offset, offset + C)` of `dst` ([N, C', H, W]); shapes checked by the caller. */
+function writeChannels(src: Tensor, dst: Tensor, offset: number): void {
+  const [n, c, h, w] = src.shape;
+  const image = c * h * w;
+  const dstImage = dst.shape[1] * h * w;
+  for (let i = 0; i < n; i++) dst.data.set(src.data.subarray(i * image, (i + 1) * image), i * dstImage + offset * h * w);
 }

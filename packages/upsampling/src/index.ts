@@ -8,6 +8,8 @@ export {
   NearestUpsample,
   nearestUpsampleForward,
   nearestUpsampleBackward,
+  nearestUpsampleInto,
+  nearestUpsampleBackwardFrom,
   nearestIndexTable,
   type NearestUpsampleOptions,
 } from "./nearest-upsample.js";

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ArgumentError, ShapeError, Tensor, fromArray } from "@unetkit/tensor";
+import { Arena, ArgumentError, ShapeError, Tensor, fromArray, getBackend, slice, withArena } from "@unetkit/tensor";
 import {
   NearestUpsample,
   interpolateOutputSize,
   nearestIndexTable,
   nearestUpsampleBackward,
+  nearestUpsampleBackwardFrom,
   nearestUpsampleForward,
+  nearestUpsampleInto,
   type NearestUpsampleOptions,
 } from "./index.js";
 import { dot, randomTensor, scalarRelDiff } from "../test/helpers.js";
@@ -161,5 +163,81 @@ describe("NearestUpsample", () => {
     expect(() => new NearestUpsample({ scaleFactor: 0.4 }).forward(new Tensor("float32", [1, 1, 2, 2]))).toThrow(
       /output sizes should be greater than 0/,
     );
+  });
+
+  /** A size option, an image shape and a wider tensor's channel count and offset for its slice. */
+  const sliceCase = fc
+    .tuple(fc.oneof(sizeOption, fc.constant({ scaleFactor: 2 })), imageShape, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom("float32", "float64"))
+    .map(([options, [n, c, h, w], before, after, dtype]) => ({ options: options as NearestUpsampleOptions, shape: [n, c, h, w], before, after, dtype: dtype as "float32" | "float64" }));
+
+  it("nearestUpsampleInto writes the forward's bits into its channel slice and leaves the other channels alone", () => {
+    fc.assert(
+      fc.property(sliceCase, fc.integer({ min: 0, max: 1000 }), ({ options, shape, before, after, dtype }, seed) => {
+        const x = randomTensor(shape, seed, dtype);
+        const y = nearestUpsampleForward(x, options);
+        const [n, c, oh, ow] = y.shape;
+        const out = randomTensor([n, before + c + after, oh, ow], seed + 1, dtype);
+        const was = out.clone();
+        nearestUpsampleInto(x, out, before, options);
+        expect(Array.from(slice(out, 1, before, before + c).data)).toEqual(Array.from(y.data));
+        expect(Array.from(slice(out, 1, 0, before).data)).toEqual(Array.from(slice(was, 1, 0, before).data));
+        expect(Array.from(slice(out, 1, before + c).data)).toEqual(Array.from(slice(was, 1, before + c).data));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("nearestUpsampleBackwardFrom equals the backward of a copy of the channel slice, bit for bit", () => {
+    fc.assert(
+      fc.property(sliceCase, fc.integer({ min: 0, max: 1000 }), ({ options, shape, before, after, dtype }, seed) => {
+        const [n, c] = shape;
+        const [oh, ow] = interpolateOutputSize(shape[2], shape[3], options);
+        const dOut = randomTensor([n, before + c + after, oh, ow], seed, dtype);
+        const want = nearestUpsampleBackward(slice(dOut, 1, before, before + c), shape, options);
+        const got = nearestUpsampleBackwardFrom(dOut, before, shape, options);
+        expect(got.shape).toEqual(shape);
+        expect(Array.from(got.data)).toEqual(Array.from(want.data));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("the layer's forwardInto and backwardFrom equal forward and backward on copies (in an arena too)", () => {
+    const up = new NearestUpsample({ scaleFactor: 2 });
+    const x = randomTensor([2, 3, 5, 4], 7, "float32");
+    const dOut = randomTensor([2, 5, 10, 8], 8, "float32");
+    const y = up.forward(x);
+    const dx = up.backward(slice(dOut, 1, 2, 5));
+    // in an arena, the operands lie in the backend's memory where it has its own (the wasm backend's blocks)
+    withArena(new Arena(getBackend()), () => {
+      const out = randomTensor([2, 5, 10, 8], 9, "float32");
+      up.forwardInto(randomTensor([2, 3, 5, 4], 7, "float32"), out, 2);
+      expect(Array.from(slice(out, 1, 2, 5).data)).toEqual(Array.from(y.data));
+      expect(Array.from(up.backwardFrom(randomTensor([2, 5, 10, 8], 8, "float32"), 2).data)).toEqual(Array.from(dx.data));
+    });
+    // forwardInto saves what backward needs too
+    up.forwardInto(x, randomTensor([2, 3, 10, 8], 1, "float32"), 0);
+    expect(Array.from(up.backward(slice(dOut, 1, 2, 5)).data)).toEqual(Array.from(dx.data));
+  });
+
+  it("refuses a channel slice that does not fit, naming the op and the shapes", () => {
+    const x = new Tensor("float32", [2, 3, 4, 4]);
+    const opts = { scaleFactor: 2 };
+    expect(() => nearestUpsampleInto(x, new Tensor("float32", [2, 4, 8, 8]), 2, opts)).toThrow(
+      /nearestUpsampleInto: channels 2..5 do not fit in the 4 channels of out \(channelOffset 2\) \(out \[2,4,8,8\], upsampled map \[2,3,8,8\]\)/,
+    );
+    expect(() => nearestUpsampleInto(x, new Tensor("float32", [2, 4, 8, 9]), 0, opts)).toThrow(ShapeError);
+    expect(() => nearestUpsampleInto(x, new Tensor("float32", [1, 4, 8, 8]), 0, opts)).toThrow(/out must be \[2, C, 8, 8\]/);
+    expect(() => nearestUpsampleInto(x, new Tensor("float64", [2, 4, 8, 8]), 0, opts)).toThrow(/out is float64 but the upsampled map is float32/);
+    expect(() => nearestUpsampleInto(x, new Tensor("float32", [2, 4, 8, 8]), -1, opts)).toThrow(ArgumentError);
+    expect(() => nearestUpsampleInto(x, new Tensor("float32", [2, 4, 8, 8]), 0.5, opts)).toThrow(ArgumentError);
+    expect(() => nearestUpsampleBackwardFrom(new Tensor("float32", [2, 4, 8, 8]), 2, [2, 3, 4, 4], opts)).toThrow(
+      /nearestUpsampleBackwardFrom: channels 2..5 do not fit in the 4 channels of gradient/,
+    );
+    expect(() => nearestUpsampleBackwardFrom(new Tensor("float32", [2, 4, 8, 8]), 0, [2, 3, 4], opts)).toThrow(/inputShape must be 4-D/);
+    const up = new NearestUpsample(opts);
+    expect(() => up.forwardInto(x, new Tensor("float32", [2, 2, 8, 8]), 0)).toThrow(/NearestUpsample.forwardInto: channels 0..3 do not fit/);
+    up.forward(x);
+    expect(() => up.backwardFrom(new Tensor("float32", [2, 3, 8, 7]), 0)).toThrow(/NearestUpsample.backwardFrom: gradient must be \[2, C, 8, 8\]/);
   });
 });

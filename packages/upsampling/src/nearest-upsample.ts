@@ -1,4 +1,4 @@
-import { empty, ArgumentError, Tensor, backendFor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
+import { empty, ArgumentError, ShapeError, Tensor, backendFor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
 import { Layer } from "@unetkit/layers";
 import {
   normalizeSizeOptions,
@@ -56,27 +56,79 @@ function planNearest(inputShape: Shape, options: NormalizedSizeOptions, op: stri
   };
 }
 
-function forwardWithPlan(x: Tensor, plan: NearestPlan): Tensor {
+/**
+ * Where the planes of an upsampled map (or of its gradient) lie: `data` holds plane `p` from element
+ * `floor(p / runPlanes) * runStride + (p % runPlanes) * plane size` (see `PlaneRuns` of
+ * `@unetkit/tensor`). A map of its own is one run per image, `runStride = runPlanes * plane size`;
+ * channels `c0 .. c0+C` of a wider `[N, C', H, W]` tensor are `data` from channel `c0`'s first
+ * element, `runPlanes = C` and `runStride = C' * H * W`.
+ */
+interface PlaneTarget {
+  data: TypedArray;
+  runPlanes: number;
+  runStride: number;
+}
+
+/** The planes of `t`, a tensor of its own (one run per image). */
+function ownPlanes(t: Tensor): PlaneTarget {
+  const [, c, h, w] = t.shape;
+  return { data: t.data, runPlanes: Math.max(1, c), runStride: c * h * w };
+}
+
+/** Channels `[offset, offset + channels)` of the NCHW tensor `t` (checked by {@link checkChannelSlice}). */
+function channelPlanes(t: Tensor, offset: number, channels: number): PlaneTarget {
+  const [, c, h, w] = t.shape;
+  const plane = h * w;
+  return { data: t.data.subarray(offset * plane), runPlanes: Math.max(1, channels), runStride: c * plane };
+}
+
+/**
+ * Checks that `wide` is an NCHW tensor of `dtype` with `n` images of `outH x outW` and that channels
+ * `[offset, offset + channels)` lie in it; the message names the op and the shapes.
+ */
+function checkChannelSlice(op: string, what: string, wide: Tensor, offset: number, dtype: DType, expected: Shape): void {
+  if (!(wide instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor`);
+  checkImage(op, wide, what);
+  const [n, channels, outH, outW] = expected;
+  const [wn, wc, wh, ww] = wide.shape;
+  const context = `(${what} ${formatShape(wide.shape)}, upsampled map ${formatShape(expected)})`;
+  if (wide.dtype !== dtype) throw new ArgumentError(op, `${what} is ${wide.dtype} but the upsampled map is ${dtype} ${context}`);
+  if (wn !== n || wh !== outH || ww !== outW) {
+    throw new ShapeError(op, `${what} must be [${n}, C, ${outH}, ${outW}] ${context}`);
+  }
+  if (!Number.isInteger(offset) || offset < 0 || offset + channels > wc) {
+    throw new ArgumentError(op, `channels ${offset}..${offset + channels} do not fit in the ${wc} channels of ${what} (channelOffset ${offset}) ${context}`);
+  }
+}
+
+/** Writes the upsampling of `x` into the planes of `out` (each element once). */
+function forwardWithPlan(x: Tensor, plan: NearestPlan, out: PlaneTarget): void {
   const [n, c] = x.shape;
   const { inH, inW, outH, outW } = plan.geometry;
   const { rows, cols } = plan;
-  const y = empty([n, c, outH, outW], x.dtype); // every element is copied from an input one
   const xd = x.data;
-  const yd = y.data;
+  const yd = out.data;
   const planes = n * c;
   const inPlane = inH * inW;
   const outPlane = outH * outW;
+  const { runPlanes, runStride } = out;
+  const yBase = (p: number) => Math.floor(p / runPlanes) * runStride + (p % runPlanes) * outPlane;
   if (outH === 2 * inH && outW === 2 * inW) {
     const kernels = backendFor(x.dtype);
-    if (kernels.upsampleNearest2x) {
+    if (runStride === runPlanes * outPlane && kernels.upsampleNearest2x) {
       kernels.upsampleNearest2x({ x: xd, y: yd, planes, height: inH, width: inW });
-      return y;
+      return;
+    }
+    if (kernels.upsampleNearest2xInto) {
+      kernels.upsampleNearest2xInto({ x: xd, y: yd, planes, height: inH, width: inW, runPlanes, runStride });
+      return;
     }
     // Scale 2 (rows[oy] = oy >> 1, cols[ox] = ox >> 1): each input row fills two output rows.
     for (let p = 0; p < planes; p++) {
+      const base = yBase(p);
       for (let iy = 0; iy < inH; iy++) {
         const xRow = p * inPlane + iy * inW;
-        const yRow = p * outPlane + 2 * iy * outW;
+        const yRow = base + 2 * iy * outW;
         for (let ix = 0; ix < inW; ix++) {
           const v = xd[xRow + ix];
           yd[yRow + 2 * ix] = v;
@@ -85,13 +137,13 @@ function forwardWithPlan(x: Tensor, plan: NearestPlan): Tensor {
         yd.copyWithin(yRow + outW, yRow, yRow + outW);
       }
     }
-    return y;
+    return;
   }
   for (let p = 0; p < planes; p++) {
     const xBase = p * inPlane;
-    const yBase = p * outPlane;
+    const base = yBase(p);
     for (let oy = 0; oy < outH; oy++) {
-      const yRow = yBase + oy * outW;
+      const yRow = base + oy * outW;
       if (oy > 0 && rows[oy] === rows[oy - 1]) {
         // Same source row as the previous output row: copy it.
         yd.copyWithin(yRow, yRow - outW, yRow);
@@ -101,33 +153,41 @@ function forwardWithPlan(x: Tensor, plan: NearestPlan): Tensor {
       for (let ox = 0; ox < outW; ox++) yd[yRow + ox] = xd[xRow + cols[ox]];
     }
   }
-  return y;
 }
 
-function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: NearestPlan): Tensor {
+/** The gradient with respect to the input (`inputShape`) of the upsampling whose gradient's planes are `dy`. */
+function backwardWithPlan(dy: PlaneTarget, dtype: DType, inputShape: Shape, plan: NearestPlan): Tensor {
   const { inH, inW, outH, outW } = plan.geometry;
   const { rows, cols } = plan;
   // scale 2 writes each element once (the sum of its 4 sources); other scales add into zeros
-  const dx = outH === 2 * inH && outW === 2 * inW ? empty(inputShape, dy.dtype) : new Tensor(dy.dtype, inputShape);
+  const dx = outH === 2 * inH && outW === 2 * inW ? empty(inputShape, dtype) : new Tensor(dtype, inputShape);
   const g = dy.data;
   const d = dx.data;
   const planes = inputShape[0] * inputShape[1];
   const inPlane = inH * inW;
   const outPlane = outH * outW;
+  const { runPlanes, runStride } = dy;
+  const yBase = (p: number) => Math.floor(p / runPlanes) * runStride + (p % runPlanes) * outPlane;
   if (outH === 2 * inH && outW === 2 * inW) {
-    const kernels = backendFor(dy.dtype);
+    const kernels = backendFor(dtype);
     // A backend's kernel: the same adds in the same order and precision.
-    if (kernels.upsampleNearest2xBackward) kernels.upsampleNearest2xBackward({ dy: g, dx: d, planes, height: inH, width: inW });
-    else if (d instanceof Float32Array) backwardScale2Float32(g as Float32Array, d, planes, inH, inW);
-    else backwardScale2Float64(g, d, planes, inH, inW);
+    if (runStride === runPlanes * outPlane && kernels.upsampleNearest2xBackward) {
+      kernels.upsampleNearest2xBackward({ dy: g, dx: d, planes, height: inH, width: inW });
+    } else if (kernels.upsampleNearest2xBackwardFrom) {
+      kernels.upsampleNearest2xBackwardFrom({ dy: g, dx: d, planes, height: inH, width: inW, runPlanes, runStride });
+    } else if (d instanceof Float32Array) {
+      backwardScale2Float32(g as Float32Array, d, planes, inH, inW, yBase);
+    } else {
+      backwardScale2Float64(g, d, planes, inH, inW, yBase);
+    }
     return dx;
   }
   for (let p = 0; p < planes; p++) {
     const xBase = p * inPlane;
-    const yBase = p * outPlane;
+    const base = yBase(p);
     for (let oy = 0; oy < outH; oy++) {
       const xRow = xBase + rows[oy] * inW;
-      const yRow = yBase + oy * outW;
+      const yRow = base + oy * outW;
       for (let ox = 0; ox < outW; ox++) d[xRow + cols[ox]] += g[yRow + ox];
     }
   }
@@ -138,13 +198,15 @@ function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: NearestPlan): Ten
  * The scale-2 nearest backward: each input pixel sums its 2x2 output block in the general loop's
  * order (top-left, top-right, bottom-left, bottom-right, starting from +0), rounding to float32 after
  * every addition as the general loop's `+=` into a Float32Array does, so results are bit-identical.
+ * Plane `p` of the gradient starts at element `yBase(p)` of `g`.
  */
-function backwardScale2Float32(g: Float32Array, d: Float32Array, planes: number, inH: number, inW: number): void {
+function backwardScale2Float32(g: Float32Array, d: Float32Array, planes: number, inH: number, inW: number, yBase: (p: number) => number): void {
   const outW = 2 * inW;
   for (let p = 0; p < planes; p++) {
+    const base = yBase(p);
     for (let iy = 0; iy < inH; iy++) {
       const dRow = (p * inH + iy) * inW;
-      const top = (p * 2 * inH + 2 * iy) * outW;
+      const top = base + 2 * iy * outW;
       const bottom = top + outW;
       for (let ix = 0; ix < inW; ix++) {
         const o = 2 * ix;
@@ -158,12 +220,13 @@ function backwardScale2Float32(g: Float32Array, d: Float32Array, planes: number,
 }
 
 /** {@link backwardScale2Float32} for float64 (no intermediate rounding). */
-function backwardScale2Float64(g: TypedArray, d: TypedArray, planes: number, inH: number, inW: number): void {
+function backwardScale2Float64(g: TypedArray, d: TypedArray, planes: number, inH: number, inW: number, yBase: (p: number) => number): void {
   const outW = 2 * inW;
   for (let p = 0; p < planes; p++) {
+    const base = yBase(p);
     for (let iy = 0; iy < inH; iy++) {
       const dRow = (p * inH + iy) * inW;
-      const top = (p * 2 * inH + 2 * iy) * outW;
+      const top = base + 2 * iy * outW;
       const bottom = top + outW;
       for (let ix = 0; ix < inW; ix++) {
         const o = 2 * ix;
@@ -190,7 +253,32 @@ function backwardScale2Float64(g: TypedArray, d: TypedArray, planes: number, inH
 export function nearestUpsampleForward(x: Tensor, options: NearestUpsampleOptions): Tensor {
   const op = "nearestUpsampleForward";
   checkImage(op, x);
-  return forwardWithPlan(x, planNearest(x.shape, normalizeSizeOptions(op, options), op));
+  const plan = planNearest(x.shape, normalizeSizeOptions(op, options), op);
+  const y = empty([x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW], x.dtype); // every element is copied from an input one
+  forwardWithPlan(x, plan, ownPlanes(y));
+  return y;
+}
+
+/**
+ * {@link nearestUpsampleForward} written into channels `[channelOffset, channelOffset + C)` of
+ * `out` instead of a tensor of its own; the other channels of `out` are left as they are. A U-Net
+ * decoder upsamples into its part of the channel concatenation with the skip this way, without
+ * copying the upsampled map again. The values are the same bits as the forward's.
+ *
+ * Shapes: `x` `[N, C, H, W]`, `out` `[N, C', outH, outW]` with `channelOffset + C <= C'`.
+ *
+ * @example
+ * ```ts
+ * const cat = empty([8, 96, 32, 32]);
+ * nearestUpsampleInto(randn([8, 64, 16, 16]), cat, 0, { scaleFactor: 2 }); // channels 0..64 of cat
+ * ```
+ */
+export function nearestUpsampleInto(x: Tensor, out: Tensor, channelOffset: number, options: NearestUpsampleOptions): void {
+  const op = "nearestUpsampleInto";
+  checkImage(op, x);
+  const plan = planNearest(x.shape, normalizeSizeOptions(op, options), op);
+  checkChannelSlice(op, "out", out, channelOffset, x.dtype, [x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW]);
+  forwardWithPlan(x, plan, channelPlanes(out, channelOffset, x.shape[1]));
 }
 
 /**
@@ -215,7 +303,31 @@ export function nearestUpsampleBackward(dy: Tensor, inputShape: Shape, options: 
   const plan = planNearest(inputShape, normalizeSizeOptions(op, options), op);
   const outShape = [inputShape[0], inputShape[1], plan.geometry.outH, plan.geometry.outW];
   checkGrad(op, dy, outShape, dy.dtype);
-  return backwardWithPlan(dy, inputShape, plan);
+  return backwardWithPlan(ownPlanes(dy), dy.dtype, inputShape, plan);
+}
+
+/**
+ * {@link nearestUpsampleBackward} with the upstream gradient read from channels
+ * `[channelOffset, channelOffset + C)` of `dOut`: the gradient of {@link nearestUpsampleInto}
+ * (a decoder reads its part of the concatenation's gradient in place). Same bits as
+ * `nearestUpsampleBackward` on a copy of those channels.
+ *
+ * Shapes: `dOut` `[N, C', outH, outW]`, `inputShape` `[N, C, H, W]` with `channelOffset + C <= C'`
+ * -> `dx` `[N, C, H, W]`.
+ *
+ * @example
+ * ```ts
+ * const dx = nearestUpsampleBackwardFrom(dcat, 0, [8, 64, 16, 16], { scaleFactor: 2 }); // [8, 64, 16, 16]
+ * ```
+ */
+export function nearestUpsampleBackwardFrom(dOut: Tensor, channelOffset: number, inputShape: Shape, options: NearestUpsampleOptions): Tensor {
+  const op = "nearestUpsampleBackwardFrom";
+  if (inputShape.length !== 4) {
+    throw new ArgumentError(op, `inputShape must be 4-D NCHW (got ${formatShape(inputShape)})`);
+  }
+  const plan = planNearest(inputShape, normalizeSizeOptions(op, options), op);
+  checkChannelSlice(op, "gradient", dOut, channelOffset, dOut?.dtype, [inputShape[0], inputShape[1], plan.geometry.outH, plan.geometry.outW]);
+  return backwardWithPlan(channelPlanes(dOut, channelOffset, inputShape[1]), dOut.dtype, inputShape, plan);
 }
 
 /**
@@ -255,19 +367,58 @@ export class NearestUpsample extends Layer {
   forward(x: Tensor): Tensor {
     checkImage("NearestUpsample", x);
     const plan = this.plan(x.shape);
-    const y = forwardWithPlan(x, plan);
+    const y = empty([x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW], x.dtype); // every element is copied from an input one
+    forwardWithPlan(x, plan, ownPlanes(y));
     this.saveForBackward({ shape: x.shape, outShape: y.shape, dtype: x.dtype, plan });
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
-    const { shape, outShape, dtype, plan } = this.takeSaved<{
-      shape: Shape;
-      outShape: Shape;
-      dtype: DType;
-      plan: NearestPlan;
-    }>();
-    checkGrad("NearestUpsample.backward", dy, outShape, dtype);
-    return backwardWithPlan(dy, shape, plan);
+  /**
+   * The forward written into channels `[channelOffset, channelOffset + C)` of `out` (see
+   * {@link nearestUpsampleInto}); saves what {@link NearestUpsample.backward} and
+   * {@link NearestUpsample.backwardFrom} need, as the forward does.
+   *
+   * @example
+   * ```ts
+   * up.forwardInto(x, cat, 0); // x [8, 64, 16, 16] into channels 0..64 of cat [8, 96, 32, 32]
+   * ```
+   */
+  forwardInto(x: Tensor, out: Tensor, channelOffset: number): void {
+    const op = "NearestUpsample.forwardInto";
+    checkImage(op, x);
+    const plan = this.plan(x.shape);
+    const outShape = [x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW];
+    checkChannelSlice(op, "out", out, channelOffset, x.dtype, outShape);
+    forwardWithPlan(x, plan, channelPlanes(out, channelOffset, x.shape[1]));
+    this.saveForBackward({ shape: x.shape, outShape, dtype: x.dtype, plan });
   }
+
+  backward(dy: Tensor): Tensor {
+    const { shape, outShape, dtype, plan } = this.takeSaved<NearestSaved>();
+    checkGrad("NearestUpsample.backward", dy, outShape, dtype);
+    return backwardWithPlan(ownPlanes(dy), dtype, shape, plan);
+  }
+
+  /**
+   * The backward with the upstream gradient read from channels `[channelOffset, channelOffset + C)`
+   * of `dOut` (see {@link nearestUpsampleBackwardFrom}).
+   *
+   * @example
+   * ```ts
+   * const dx = up.backwardFrom(dcat, 0); // dcat [8, 96, 32, 32] -> dx [8, 64, 16, 16]
+   * ```
+   */
+  backwardFrom(dOut: Tensor, channelOffset: number): Tensor {
+    const { shape, outShape, dtype, plan } = this.takeSaved<NearestSaved>();
+    checkChannelSlice("NearestUpsample.backwardFrom", "gradient", dOut, channelOffset, dtype, outShape);
+    return backwardWithPlan(channelPlanes(dOut, channelOffset, shape[1]), dtype, shape, plan);
+  }
+}
+
+/** What {@link NearestUpsample} saves for its backward. */
+interface NearestSaved {
+  shape: Shape;
+  outShape: Shape;
+  dtype: DType;
+  plan: NearestPlan;
 }
