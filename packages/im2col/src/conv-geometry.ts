@@ -61,7 +61,7 @@ function outputSize(
   stride: number,
   padding: number,
   dilation: number,
-  context = "",
+  inputShape?: Shape,
 ): number {
   const extent = dilation * (kernel - 1) + 1;
   const padded = size + 2 * padding;
@@ -69,7 +69,7 @@ function outputSize(
   if (out < 1) {
     throw new ShapeError(
       op,
-      `kernel larger than the padded input${axis ? ` along ${axis}` : ""}: input ${size} + 2*padding ${padding} = ${padded} < kernel extent ${extent} (kernel ${kernel}, dilation ${dilation})${context}`,
+      `kernel larger than the padded input${axis ? ` along ${axis}` : ""}: input ${size} + 2*padding ${padding} = ${padded} < kernel extent ${extent} (kernel ${kernel}, dilation ${dilation})${inputShape ? ` (input ${formatShape(inputShape)})` : ""}`,
     );
   }
   return out;
@@ -159,9 +159,10 @@ export function convGeometry(op: string, inputShape: Shape, options: ConvOptions
   const [padH, padW] = pairOf(op, "padding", options.padding ?? 0, 0);
   const [dilationH, dilationW] = pairOf(op, "dilation", options.dilation ?? 1, 1);
   const [, channels, height, width] = inputShape;
-  const context = ` (input ${formatShape(inputShape)})`;
-  const outH = outputSize(op, "height", height, kernelH, strideH, padH, dilationH, context);
-  const outW = outputSize(op, "width", width, kernelW, strideW, padW, dilationW, context);
+  // the input's shape goes into an error message only when one is thrown (formatting it on every
+  // call cost about 0.2 ms per SimpleUNet training step)
+  const outH = outputSize(op, "height", height, kernelH, strideH, padH, dilationH, inputShape);
+  const outW = outputSize(op, "width", width, kernelW, strideW, padW, dilationW, inputShape);
   return {
     channels,
     height,

@@ -181,6 +181,17 @@ describe("optimizers: behaviour and errors", () => {
     p.grad.data[1] = Number.NaN;
     expect(() => opt.step()).toThrow("Adam.step: params[0] [2] has a non-finite gradient (NaN) at flat index 1");
     expect(p.value.toArray()).toEqual([0, 0]);
+    // the first non-finite element is named wherever it is (in the 4-wide sums or the tail), and nothing moves
+    const q = new Parameter(new Tensor("float32", [3, 3]));
+    const sgd = new SGD([p, q], { lr: 0.1, momentum: 0.9 });
+    p.grad.data[1] = 0;
+    q.grad.data.fill(1);
+    q.grad.data[6] = Number.NEGATIVE_INFINITY;
+    q.grad.data[2] = Number.POSITIVE_INFINITY;
+    expect(() => sgd.step()).toThrow("SGD.step: params[1] [3,3] has a non-finite gradient (Infinity) at flat index 2");
+    q.grad.data[2] = 1;
+    expect(() => sgd.step()).toThrow("SGD.step: params[1] [3,3] has a non-finite gradient (-Infinity) at flat index 6");
+    expect(q.value.toArray()).toEqual(Array(9).fill(0));
   });
 
   it("AdamW defaults to weightDecay 1e-2 and decays decoupled from the gradient", () => {

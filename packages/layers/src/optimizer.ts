@@ -1,4 +1,5 @@
 import { ArgumentError, FormatError, Tensor, formatShape, sameShape, type TypedArray } from "@unetkit/tensor";
+import { allFinite } from "./all-finite.js";
 import { Parameter } from "./parameter.js";
 
 /** A hyperparameter value in an optimizer state dict. */
@@ -145,7 +146,7 @@ export abstract class Optimizer<H extends Record<string, HyperValue> = Record<st
         throw new ArgumentError(op, `params[${i}] has grad ${formatShape(p.grad.shape)} for value ${formatShape(p.value.shape)}`);
       }
       const g = p.grad.data;
-      const k = firstNonFinite(g);
+      const k = allFinite(g) ? -1 : firstNonFinite(g);
       if (k >= 0) {
         throw new ArgumentError(op, `params[${i}] ${formatShape(p.value.shape)} has a non-finite gradient (${g[k]}) at flat index ${k}`);
       }
