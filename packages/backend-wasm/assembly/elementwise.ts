@@ -599,6 +599,113 @@ export function upsampleNearest2xBackward(dy: usize, dx: usize, planes: i32, H: 
 }
 
 /**
+ * Bilinear resizing of `planes` f32 planes of `inH x inW` at x into `outH x outW` planes at y, by
+ * the tables of @unetkit/upsampling's bilinear plan: rows (output row o blends input rows r0[o] and
+ * r1[o] with weights rw0[o], rw1[o]) and columns (c0, c1, cw0, cw1); indices i32, weights f64. In
+ * the TypeScript loop's f64 arithmetic and order, so y is the same bits: per plane, each input row's
+ * horizontal pass into the f64 scratch `tmp` (inH x outW), `cw0*x[c0] + cw1*x[c1]`, then each
+ * output row `f32(rw0*tmp[r0] + rw1*tmp[r1])`.
+ */
+export function bilinearForward(x: usize, y: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  r0: usize, r1: usize, rw0: usize, rw1: usize, c0: usize, c1: usize, cw0: usize, cw1: usize, tmp: usize): void {
+  const inRow = <usize>inW << 2;
+  const tRow = <usize>outW << 3;
+  for (let p = 0; p < planes; p++) {
+    let row = x;
+    let t = tmp;
+    for (let iy = 0; iy < inH; iy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const o = <usize>ox;
+        const a = load<f64>(cw0 + (o << 3)) * <f64>load<f32>(row + (<usize>load<i32>(c0 + (o << 2)) << 2));
+        const b = load<f64>(cw1 + (o << 3)) * <f64>load<f32>(row + (<usize>load<i32>(c1 + (o << 2)) << 2));
+        store<f64>(t + (o << 3), a + b);
+      }
+      row += inRow;
+      t += tRow;
+    }
+    for (let oy = 0; oy < outH; oy++) {
+      const top = tmp + <usize>load<i32>(r0 + (<usize>oy << 2)) * tRow;
+      const bottom = tmp + <usize>load<i32>(r1 + (<usize>oy << 2)) * tRow;
+      const wt = load<f64>(rw0 + (<usize>oy << 3));
+      const wb = load<f64>(rw1 + (<usize>oy << 3));
+      // two columns at a time in f64x2 (each lane the scalar's operations, so the same bits)
+      const wt2 = f64x2.splat(wt);
+      const wb2 = f64x2.splat(wb);
+      let ox = 0;
+      for (; ox + 2 <= outW; ox += 2) {
+        const o = <usize>ox << 3;
+        const v = f64x2.add(f64x2.mul(wt2, v128.load(top + o)), f64x2.mul(wb2, v128.load(bottom + o)));
+        v128.store64_lane(y, f32x4.demote_f64x2_zero(v), 0);
+        y += 8;
+      }
+      for (; ox < outW; ox++) {
+        const o = <usize>ox << 3;
+        store<f32>(y, <f32>(wt * load<f64>(top + o) + wb * load<f64>(bottom + o)));
+        y += 4;
+      }
+    }
+    x += inRow * <usize>inH;
+  }
+}
+
+/**
+ * The gradient of {@link bilinearForward}: dx (`planes x inH x inW` f32, overwritten) from dy
+ * (`planes x outH x outW` f32), in the TypeScript loop's order and roundings: per plane, each output
+ * row's gradient scattered onto its two rows of the f64 scratch `tmp` (zeroed first), then each
+ * scratch row onto its input row through the column table, every `dx +=` rounded to f32.
+ */
+export function bilinearBackward(dy: usize, dx: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  r0: usize, r1: usize, rw0: usize, rw1: usize, c0: usize, c1: usize, cw0: usize, cw1: usize, tmp: usize): void {
+  const inRow = <usize>inW << 2;
+  const tRow = <usize>outW << 3;
+  const tBytes = tRow * <usize>inH;
+  for (let p = 0; p < planes; p++) {
+    memory.fill(tmp, 0, tBytes);
+    memory.fill(dx, 0, inRow * <usize>inH);
+    for (let oy = 0; oy < outH; oy++) {
+      const top = tmp + <usize>load<i32>(r0 + (<usize>oy << 2)) * tRow;
+      const bottom = tmp + <usize>load<i32>(r1 + (<usize>oy << 2)) * tRow;
+      const wt = load<f64>(rw0 + (<usize>oy << 3));
+      const wb = load<f64>(rw1 + (<usize>oy << 3));
+      // two columns at a time in f64x2; the top row's adds before the bottom row's, as in the
+      // scalar loop (they are the same row at a border)
+      const wt2 = f64x2.splat(wt);
+      const wb2 = f64x2.splat(wb);
+      let ox = 0;
+      for (; ox + 2 <= outW; ox += 2) {
+        const o = <usize>ox << 3;
+        const v = f64x2.promote_low_f32x4(v128.load64_zero(dy));
+        dy += 8;
+        v128.store(top + o, f64x2.add(v128.load(top + o), f64x2.mul(wt2, v)));
+        v128.store(bottom + o, f64x2.add(v128.load(bottom + o), f64x2.mul(wb2, v)));
+      }
+      for (; ox < outW; ox++) {
+        const o = <usize>ox << 3;
+        const v = <f64>load<f32>(dy);
+        dy += 4;
+        store<f64>(top + o, load<f64>(top + o) + wt * v);
+        store<f64>(bottom + o, load<f64>(bottom + o) + wb * v);
+      }
+    }
+    let row = dx;
+    let t = tmp;
+    for (let iy = 0; iy < inH; iy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const o = <usize>ox;
+        const v = load<f64>(t + (o << 3));
+        const d0 = row + (<usize>load<i32>(c0 + (o << 2)) << 2);
+        store<f32>(d0, <f32>(<f64>load<f32>(d0) + load<f64>(cw0 + (o << 3)) * v));
+        const d1 = row + (<usize>load<i32>(c1 + (o << 2)) << 2);
+        store<f32>(d1, <f32>(<f64>load<f32>(d1) + load<f64>(cw1 + (o << 3)) * v));
+      }
+      row += inRow;
+      t += tRow;
+    }
+    dx += inRow * <usize>inH;
+  }
+}
+
+/**
  * Softmax cross-entropy with class-index labels, positions [p0, p1) of one image of `c` classes x
  * `s` positions at x (f32, class k at position p: element k*s + p), labels i32 (s of them), in f64
  * as @unetkit/layers' crossEntropyCore (reductions "mean"/"sum"). For each non-ignored position p

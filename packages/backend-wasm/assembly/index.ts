@@ -9,6 +9,6 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 export { convDirect, convDirectWeightGradT, directOffsets, directScratchBytes, directWeightsBytes, packDirectWeights, padImages, weightGradChunkBytes, zeroBytes } from "./conv-direct";
-export { addArrays, reluForward, reluBackward, batchNormSums, batchNormNormalize, batchNormForwardChannels, batchNormBackwardSums, batchNormBackwardApply, batchNormBackwardChannels, maxPool2x2, maxPoolBackward, upsampleNearest2x, upsampleNearest2xBackward, softmaxCrossEntropyPositions } from "./elementwise";
+export { addArrays, reluForward, reluBackward, batchNormSums, batchNormNormalize, batchNormForwardChannels, batchNormBackwardSums, batchNormBackwardApply, batchNormBackwardChannels, maxPool2x2, maxPoolBackward, upsampleNearest2x, upsampleNearest2xBackward, bilinearForward, bilinearBackward, softmaxCrossEntropyPositions } from "./elementwise";
 export { convWinograd, packWinogradWeights, winogradScratchBytes, winogradWeightsBytes } from "./conv-winograd";
 export { winogradPadPlanes, winogradWeightGrad, winogradWeightGradFinish, winogradWgradAccBytes, winogradWgradColsN, winogradWgradRowsM, winogradWgradScratchBytes } from "./conv-winograd-wgrad";

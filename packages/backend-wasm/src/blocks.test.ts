@@ -245,6 +245,20 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
       b.upsampleNearest2xInto({ x: o.x, y: o.y.subarray(4 * plane), planes, height: H, width: W, ...runs }));
     same({ dy: values(batch * runStride, seed + 6), dx: values(n, 9) }, ["dy"], (o, b) =>
       b.upsampleNearest2xBackwardFrom({ dy: o.dy.subarray(4 * plane), dx: o.dx, planes, height: H, width: W, ...runs }));
+    // bilinear resizing to (H + 3) x (2W - 1) by random tables (any valid indices and weights)
+    const table = (inSize: number, outSize: number, s: number) => {
+      const r = values(4 * outSize, s);
+      const at = (v: number) => Math.min(inSize - 1, Math.floor(Math.abs(v) * inSize) % inSize);
+      return {
+        i0: Int32Array.from({ length: outSize }, (_, o) => at(r[o])), i1: Int32Array.from({ length: outSize }, (_, o) => at(r[outSize + o])),
+        w0: Float64Array.from(r.subarray(2 * outSize, 3 * outSize)), w1: Float64Array.from(r.subarray(3 * outSize)),
+      };
+    };
+    const outH2 = H + 3;
+    const outW2 = 2 * W - 1;
+    const bil = { planes, inH: H, inW: W, outH: outH2, outW: outW2, rows: table(H, outH2, seed + 8), cols: table(W, outW2, seed + 9) };
+    same({ x, y: values(planes * outH2 * outW2, 9) }, ["x"], (o, b) => b.bilinearUpsample({ x: o.x, y: o.y, ...bil }));
+    same({ dy: values(planes * outH2 * outW2, seed + 10), dx: values(n, 9) }, ["dy"], (o, b) => b.bilinearUpsampleBackward({ dy: o.dy, dx: o.dx, ...bil }));
   }
 
   it("ReLU, BatchNorm, max pooling and nearest upsampling, on 1 and 2 threads (against 1 thread on copies)", () => {

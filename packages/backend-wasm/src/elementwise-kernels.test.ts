@@ -506,6 +506,28 @@ describe("nearest x2 upsampling into and from planes in runs", () => {
   });
 });
 
+describe("bilinear resizing by tables", () => {
+  it("refuses tables of the wrong length or type and indices outside the input, naming the op", async () => {
+    const b = await createWasmBackend({ threads: 1 });
+    try {
+      const t = (n: number, i = 0) => ({ i0: new Int32Array(n).fill(i), i1: new Int32Array(n), w0: new Float64Array(n), w1: new Float64Array(n) });
+      const args = { x: new Float32Array(6), y: new Float32Array(20), planes: 1, inH: 2, inW: 3, outH: 4, outW: 5, rows: t(4), cols: t(5) };
+      b.bilinearUpsample(args);
+      expect(() => b.bilinearUpsample({ ...args, rows: t(3) })).toThrow(/bilinearUpsample: the row table needs Int32Array i0, i1 and Float64Array w0, w1 of 4 entries/);
+      expect(() => b.bilinearUpsample({ ...args, cols: { ...t(5), w1: new Float32Array(5) as never } })).toThrow(/the column table needs/);
+      expect(() => b.bilinearUpsample({ ...args, rows: t(4, 2) })).toThrow(/the row table's entry 0 blends input positions 2 and 0, outside \[0, 2\)/);
+      expect(() => b.bilinearUpsample({ ...args, cols: t(5, -1) })).toThrow(/the column table's entry 0 blends input positions -1 and 0, outside \[0, 3\)/);
+      expect(() => b.bilinearUpsample({ ...args, y: new Float32Array(19) })).toThrow(/bilinearUpsample: y has 19 elements, expected 20/);
+      expect(() => b.bilinearUpsampleBackward({ dy: new Float32Array(20), dx: new Float32Array(5), planes: 1, inH: 2, inW: 3, outH: 4, outW: 5, rows: t(4), cols: t(5) })).toThrow(
+        /bilinearUpsampleBackward: dx has 5 elements, expected 6/,
+      );
+      expect(() => b.bilinearUpsample({ ...args, planes: -1 })).toThrow(ArgumentError);
+    } finally {
+      b.dispose();
+    }
+  });
+});
+
 describe("elementwise kernels on a disposed backend", () => {
   it("throw ArgumentError", async () => {
     const b = await createWasmBackend({ threads: 1 });

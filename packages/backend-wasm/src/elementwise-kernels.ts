@@ -15,6 +15,9 @@ import {
   type UpsampleNearest2xArgs,
   type UpsampleNearest2xBackwardArgs,
   type PlaneRuns,
+  type InterpolationTable,
+  type BilinearUpsampleArgs,
+  type BilinearUpsampleBackwardArgs,
 } from "@unetkit/tensor";
 import type { CallableKernel } from "./worker-source.js";
 
@@ -43,6 +46,8 @@ interface ElementwiseExports {
   maxPoolBackward(dy: number, idx: number, dx: number, planes: number, inPlane: number, outPlane: number): void;
   upsampleNearest2x(x: number, y: number, planes: number, H: number, W: number): void;
   upsampleNearest2xBackward(dy: number, dx: number, planes: number, H: number, W: number): void;
+  bilinearForward(...args: number[]): void;
+  bilinearBackward(...args: number[]): void;
   softmaxCrossEntropyPositions(
     x: number, labels: number, grad: number, c: number, s: number, p0: number, p1: number, w: number, params: number,
     ignoreIndex: number, e: number, losses: number,
@@ -771,6 +776,116 @@ export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleN
       dx.set(f.subarray(dxPtr >> 2, (dxPtr >> 2) + (p1 - p0) * inPlane), p0 * inPlane);
     }
   }
+}
+
+/** Checks a bilinear table of `outSize` entries with indices in `[0, inSize)`; names the op and the axis. */
+function checkTable(op: string, axis: string, t: InterpolationTable, inSize: number, outSize: number): void {
+  const ok = (a: unknown, T: typeof Int32Array | typeof Float64Array) => a instanceof T && (a as Int32Array | Float64Array).length === outSize;
+  if (t === null || typeof t !== "object" || !ok(t.i0, Int32Array) || !ok(t.i1, Int32Array) || !ok(t.w0, Float64Array) || !ok(t.w1, Float64Array)) {
+    throw new ArgumentError(op, `the ${axis} table needs Int32Array i0, i1 and Float64Array w0, w1 of ${outSize} entries`);
+  }
+  for (let o = 0; o < outSize; o++) {
+    const a = t.i0[o];
+    const b = t.i1[o];
+    if (!(a >= 0 && a < inSize && b >= 0 && b < inSize)) {
+      throw new ArgumentError(op, `the ${axis} table's entry ${o} blends input positions ${a} and ${b}, outside [0, ${inSize})`);
+    }
+  }
+}
+
+/**
+ * The shared part of {@link bilinearUpsampleWasm} and {@link bilinearUpsampleBackwardWasm}: checks,
+ * then the tables and one f64 scratch per work item in the area, then the kernel over the planes
+ * (shared out when both operands lie in blocks, else plane chunks copied through the area).
+ */
+function bilinearCall(
+  area: OperandArea, op: string, kernel: "bilinearForward" | "bilinearBackward",
+  src: TypedArray, dst: TypedArray, g: { planes: number; inH: number; inW: number; outH: number; outW: number }, rows: InterpolationTable, cols: InterpolationTable,
+): void {
+  const { planes, inH, inW, outH, outW } = g;
+  checkCounts(op, { planes, inH, inW, outH, outW });
+  const inPlane = inH * inW;
+  const outPlane = outH * outW;
+  const [srcPlane, dstPlane] = kernel === "bilinearForward" ? [inPlane, outPlane] : [outPlane, inPlane];
+  const [srcName, dstName] = kernel === "bilinearForward" ? ["x", "y"] : ["dy", "dx"];
+  checkF32(op, { [srcName]: src }, planes * srcPlane);
+  checkF32(op, { [dstName]: dst }, planes * dstPlane);
+  checkTable(op, "row", rows, inH, outH);
+  checkTable(op, "column", cols, inW, outW);
+  // (an output from an empty input cannot get here: the tables' checks refuse indices into nothing)
+  if (planes * dstPlane === 0) return;
+  const at = residents(area, [src as Float32Array, dst as Float32Array]);
+  const items = at !== null ? ITEMS_PER_THREAD * area.threads : 1;
+  const r0 = area.base;
+  const r1 = r0 + align(outH * 4, 64);
+  const rw0 = r1 + align(outH * 4, 64);
+  const rw1 = rw0 + align(outH * 8, 64);
+  const c0 = rw1 + align(outH * 8, 64);
+  const c1 = c0 + align(outW * 4, 64);
+  const cw0 = c1 + align(outW * 4, 64);
+  const cw1 = cw0 + align(outW * 8, 64);
+  const tmp = cw1 + align(outW * 8, 64);
+  const tmpBytes = align(inH * outW * 8, 64);
+  const srcPtr = tmp + items * tmpBytes;
+  const pc = at !== null ? 0 : planesPerChunk(srcPlane + dstPlane);
+  const dstPtr = srcPtr + align(pc * srcPlane * 4, 64);
+  const f = area.reserve(dstPtr + pc * dstPlane * 4 - area.base);
+  const i32 = new Int32Array(f.buffer);
+  const f64 = new Float64Array(f.buffer);
+  i32.set(rows.i0, r0 >> 2);
+  i32.set(rows.i1, r1 >> 2);
+  f64.set(rows.w0, rw0 >> 3);
+  f64.set(rows.w1, rw1 >> 3);
+  i32.set(cols.i0, c0 >> 2);
+  i32.set(cols.i1, c1 >> 2);
+  f64.set(cols.w0, cw0 >> 3);
+  f64.set(cols.w1, cw1 >> 3);
+  const tables = [r0, r1, rw0, rw1, c0, c1, cw0, cw1];
+  if (at !== null) {
+    const parts = ranges(planes, items).map(([p0, p1], u) => [
+      [at[0] + 4 * p0 * srcPlane, at[1] + 4 * p0 * dstPlane, p1 - p0, inH, inW, outH, outW, ...tables, tmp + u * tmpBytes],
+    ]);
+    // about 8 memory-bound elements' worth of work per output element (table reads, f64 blends)
+    area.calls(kernel, parts, 8 * planes * outPlane);
+    return;
+  }
+  const k = kernels(area);
+  for (let p = 0; p < planes; p += pc) {
+    const np = Math.min(pc, planes - p);
+    f.set(src.subarray(p * srcPlane, (p + np) * srcPlane) as Float32Array, srcPtr >> 2);
+    k[kernel](srcPtr, dstPtr, np, inH, inW, outH, outW, ...tables, tmp);
+    dst.set(f.subarray(dstPtr >> 2, (dstPtr >> 2) + np * dstPlane), p * dstPlane);
+  }
+}
+
+/**
+ * Bilinear resizing in wasm (see {@link BilinearUpsampleArgs}): the TypeScript loop's f64
+ * arithmetic in its order, so `y` is the same bits as `bilinearUpsampleForward`'s; planes shared
+ * out across threads when x and y lie in blocks.
+ *
+ * @example
+ * ```ts
+ * const { rows, cols } = bilinearPlan([8, 32, 32, 32], "float32", { scaleFactor: 2 });
+ * bilinearUpsampleWasm(area, { x, y, planes: 8 * 32, inH: 32, inW: 32, outH: 64, outW: 64, rows, cols });
+ * ```
+ */
+export function bilinearUpsampleWasm(area: OperandArea, args: BilinearUpsampleArgs): void {
+  const { x, y, rows, cols } = args;
+  bilinearCall(area, "bilinearUpsample", "bilinearForward", x, y, args, rows, cols);
+}
+
+/**
+ * Bilinear resizing's gradient in wasm (see {@link BilinearUpsampleBackwardArgs}): the TypeScript
+ * loop's order and roundings, so `dx` is the same bits as `bilinearUpsampleBackward`'s.
+ *
+ * @example
+ * ```ts
+ * bilinearUpsampleBackwardWasm(area, { dy, dx, planes: 8 * 32, inH: 32, inW: 32, outH: 64, outW: 64, rows, cols });
+ * ```
+ */
+export function bilinearUpsampleBackwardWasm(area: OperandArea, args: BilinearUpsampleBackwardArgs): void {
+  const { dy, dx, rows, cols } = args;
+  bilinearCall(area, "bilinearUpsampleBackward", "bilinearBackward", dy, dx, args, rows, cols);
 }
 
 /**

@@ -19,7 +19,7 @@ import type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs, BatchNormNormalizeArgs, BatchNormStatisticsArgs, MaxPool2x2Args, MaxPoolBackwardArgs, ReluBackwardArgs,
   AddArgs, ReluForwardArgs, SoftmaxCrossEntropyArgs, UpsampleNearest2xArgs, UpsampleNearest2xBackwardArgs,
-  UpsampleNearest2xIntoArgs, UpsampleNearest2xBackwardFromArgs,
+  UpsampleNearest2xIntoArgs, UpsampleNearest2xBackwardFromArgs, BilinearUpsampleArgs, BilinearUpsampleBackwardArgs,
 } from "@unetkit/tensor";
 import * as elementwise from "./elementwise-kernels.js";
 
@@ -128,6 +128,10 @@ export interface WasmBackend extends KernelBackend {
   upsampleNearest2xInto(args: UpsampleNearest2xIntoArgs): void;
   /** Nearest x2 upsampling's gradient in wasm from planes in runs, a channel slice (see {@link UpsampleNearest2xBackwardFromArgs}). */
   upsampleNearest2xBackwardFrom(args: UpsampleNearest2xBackwardFromArgs): void;
+  /** Bilinear resizing in wasm by row and column tables, the TypeScript loop's bits (see {@link BilinearUpsampleArgs}). */
+  bilinearUpsample(args: BilinearUpsampleArgs): void;
+  /** Bilinear resizing's gradient in wasm, the TypeScript loop's bits (see {@link BilinearUpsampleBackwardArgs}). */
+  bilinearUpsampleBackward(args: BilinearUpsampleBackwardArgs): void;
   /** Softmax cross-entropy in wasm, the TypeScript loop's f64 math with AssemblyScript's exp/log (last-bit differences). */
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): number;
   /**
@@ -590,6 +594,8 @@ class WasmKernels implements WasmBackend {
     this.upsampleNearest2xBackward = this.upsampleNearest2xBackward.bind(this);
     this.upsampleNearest2xInto = this.upsampleNearest2xInto.bind(this);
     this.upsampleNearest2xBackwardFrom = this.upsampleNearest2xBackwardFrom.bind(this);
+    this.bilinearUpsample = this.bilinearUpsample.bind(this);
+    this.bilinearUpsampleBackward = this.bilinearUpsampleBackward.bind(this);
     this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
     this.allocateBlock = this.allocateBlock.bind(this);
     this.freeBlock = this.freeBlock.bind(this);
@@ -1828,6 +1834,14 @@ class WasmKernels implements WasmBackend {
   upsampleNearest2xBackwardFrom(args: UpsampleNearest2xBackwardFromArgs): void {
     const { dy, dx, planes, height, width, runPlanes, runStride } = args;
     elementwise.upsampleNearest2xBackwardWasm(this.operands("upsampleNearest2xBackward"), { dy, dx, planes, height, width, runPlanes, runStride });
+  }
+
+  bilinearUpsample(args: BilinearUpsampleArgs): void {
+    elementwise.bilinearUpsampleWasm(this.operands("bilinearUpsample"), args);
+  }
+
+  bilinearUpsampleBackward(args: BilinearUpsampleBackwardArgs): void {
+    elementwise.bilinearUpsampleBackwardWasm(this.operands("bilinearUpsampleBackward"), args);
   }
 
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): number {

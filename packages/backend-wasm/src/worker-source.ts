@@ -44,7 +44,7 @@ export const CALLABLE_KERNELS = [
   "reluForward", "reluBackward", "batchNormSums", "batchNormNormalize", "batchNormBackwardSums", "batchNormBackwardApply",
   "maxPool2x2", "maxPoolBackward", "upsampleNearest2x", "upsampleNearest2xBackward", "winogradPadPlanes",
   "winogradWeightGrad", "winogradWeightGradFinish", "zeroBytes", "padImages", "directOffsets", "convDirectWeightGradT", "addArrays",
-  "softmaxCrossEntropyPositions", "batchNormBackwardChannels", "batchNormForwardChannels",
+  "softmaxCrossEntropyPositions", "batchNormBackwardChannels", "batchNormForwardChannels", "bilinearForward", "bilinearBackward",
 ] as const;
 
 /** A kernel of {@link CALLABLE_KERNELS}. */

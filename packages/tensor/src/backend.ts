@@ -336,6 +336,57 @@ export interface UpsampleNearest2xIntoArgs extends UpsampleNearest2xArgs, PlaneR
  */
 export interface UpsampleNearest2xBackwardFromArgs extends UpsampleNearest2xBackwardArgs, PlaneRuns {}
 
+/**
+ * One axis of a bilinear resize: output position `o` blends input positions `i0[o]` and `i1[o]`
+ * with weights `w0[o]` and `w1[o]` (one entry per output position; `@unetkit/upsampling`'s
+ * `linearTable` makes them as PyTorch does).
+ */
+export interface InterpolationTable {
+  i0: Int32Array;
+  i1: Int32Array;
+  w0: Float64Array;
+  w1: Float64Array;
+}
+
+/**
+ * Bilinear resizing of `planes` planes of `inH x inW` (`x`) into `outH x outW` (`y`, overwritten) by
+ * a row table (`outH` entries, indices below `inH`) and a column table (`outW` entries, indices below
+ * `inW`). In float64, separably: per plane, `t[iy][ox] = cols.w0[ox] * x[iy][c0] + cols.w1[ox] *
+ * x[iy][c1]` for every input row, then `y[oy][ox] = rows.w0[oy] * t[r0][ox] + rows.w1[oy] *
+ * t[r1][ox]` rounded to the array's precision (the order of `@unetkit/upsampling`'s loops, so a
+ * backend gives their bits).
+ */
+export interface BilinearUpsampleArgs {
+  x: TypedArray;
+  y: TypedArray;
+  planes: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  rows: InterpolationTable;
+  cols: InterpolationTable;
+}
+
+/**
+ * The gradient of {@link BilinearUpsampleArgs}: `dx` (`planes x inH x inW`, overwritten) from `dy`
+ * (`planes x outH x outW`). Per plane, each output row's gradient is scattered onto its two rows of
+ * a float64 scratch (`t[r0] += w0 * v`, `t[r1] += w1 * v`, rows in order), then each scratch row onto
+ * its input row (`dx[c0] += cols.w0 * t`, then `dx[c1] += cols.w1 * t`, each sum rounded to the
+ * array's precision), starting from zeros.
+ */
+export interface BilinearUpsampleBackwardArgs {
+  dy: TypedArray;
+  dx: TypedArray;
+  planes: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  rows: InterpolationTable;
+  cols: InterpolationTable;
+}
+
 /** Integer class labels as the loss kernels take them. */
 export type LabelArray = Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
 
@@ -421,6 +472,10 @@ export interface KernelBackend {
   upsampleNearest2xInto?(args: UpsampleNearest2xIntoArgs): void;
   /** {@link KernelBackend.upsampleNearest2xBackward} from planes in runs (a channel slice), see {@link UpsampleNearest2xBackwardFromArgs}. */
   upsampleNearest2xBackwardFrom?(args: UpsampleNearest2xBackwardFromArgs): void;
+  /** Bilinear resizing by row and column tables, see {@link BilinearUpsampleArgs}. */
+  bilinearUpsample?(args: BilinearUpsampleArgs): void;
+  /** Bilinear resizing's gradient, see {@link BilinearUpsampleBackwardArgs}. */
+  bilinearUpsampleBackward?(args: BilinearUpsampleBackwardArgs): void;
   /** Softmax cross-entropy value (returned: the sum over positions) and gradient, see {@link SoftmaxCrossEntropyArgs}. */
   softmaxCrossEntropy?(args: SoftmaxCrossEntropyArgs): number;
   /**

@@ -41,6 +41,9 @@ export type {
   UpsampleNearest2xIntoArgs,
   UpsampleNearest2xBackwardFromArgs,
   PlaneRuns,
+  InterpolationTable,
+  BilinearUpsampleArgs,
+  BilinearUpsampleBackwardArgs,
   LabelArray,
   SoftmaxCrossEntropyArgs,
 } from "./backend.js";

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ArgumentError, ShapeError, Tensor, fromArray } from "@unetkit/tensor";
+import { Arena, ArgumentError, ShapeError, Tensor, fromArray, getBackend, withArena } from "@unetkit/tensor";
 import {
   BilinearUpsample,
   bilinearUpsampleBackward,
   bilinearUpsampleForward,
+  bilinearPlan,
   interpolateOutputSize,
   linearTable,
   type BilinearUpsampleOptions,
@@ -170,5 +171,78 @@ describe("BilinearUpsample", () => {
     expect(() => bilinearUpsampleBackward(new Tensor("float32", [1, 2, 6, 7]), [1, 2, 3, 3], { scaleFactor: 2 })).toThrow(
       /bilinearUpsampleBackward: gradient has shape \[1,2,6,7\] but the output has shape \[1,2,6,6\]/,
     );
+  });
+});
+
+/**
+ * The loops' bits, from the plan's tables: y = fround(rw0 * (cw0 * x[r0][c0] + cw1 * x[r0][c1]) +
+ * rw1 * (cw0 * x[r1][c0] + cw1 * x[r1][c1])) in float64, and the gradient scattered output row by
+ * output row onto a float64 row scratch, then onto the input rows, each float32 `+=` rounded.
+ */
+function tableReference(x: Tensor, dy: Tensor, opts: BilinearUpsampleOptions): { y: Float32Array; dx: Float32Array } {
+  const [n, c, inH, inW] = x.shape;
+  const { rows, cols, geometry } = bilinearPlan(x.shape, "float32", opts);
+  const { outH, outW } = geometry;
+  const y = new Float32Array(n * c * outH * outW);
+  const dx = new Float32Array(n * c * inH * inW);
+  for (let p = 0; p < n * c; p++) {
+    const X = (iy: number, ix: number) => x.data[(p * inH + iy) * inW + ix];
+    const h = (iy: number, ox: number) => cols.w0[ox] * X(iy, cols.i0[ox]) + cols.w1[ox] * X(iy, cols.i1[ox]);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        y[(p * outH + oy) * outW + ox] = rows.w0[oy] * h(rows.i0[oy], ox) + rows.w1[oy] * h(rows.i1[oy], ox);
+      }
+    }
+    const t = new Float64Array(inH * outW);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const v = dy.data[(p * outH + oy) * outW + ox];
+        t[rows.i0[oy] * outW + ox] += rows.w0[oy] * v;
+        t[rows.i1[oy] * outW + ox] += rows.w1[oy] * v;
+      }
+    }
+    for (let iy = 0; iy < inH; iy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const v = t[iy * outW + ox];
+        dx[(p * inH + iy) * inW + cols.i0[ox]] += cols.w0[ox] * v;
+        dx[(p * inH + iy) * inW + cols.i1[ox]] += cols.w1[ox] * v;
+      }
+    }
+  }
+  return { y, dx };
+}
+
+describe("bilinear upsampling, float32 bits", () => {
+  const bits = (a: ArrayLike<number>) => Array.from(a, (v) => (Object.is(v, -0) ? "-0" : v));
+
+  it("forward and backward give the table loops' bits on the active backend (a kernel of its own included)", () => {
+    fc.assert(
+      fc.property(imageShape, options, fc.integer({ min: 0, max: 1000 }), (shape, opts, seed) => {
+        const x = randomTensor(shape, seed, "float32");
+        const y = bilinearUpsampleForward(x, opts);
+        const dy = randomTensor(y.shape as number[], seed + 1, "float32");
+        const ref = tableReference(x, dy, opts);
+        expect(bits(y.data)).toEqual(bits(ref.y));
+        expect(bits(bilinearUpsampleBackward(dy, shape, opts).data)).toEqual(bits(ref.dx));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("the same with the operands in the backend's memory (an arena), over several threads' items", () => {
+    withArena(new Arena(getBackend()), () => {
+      for (const [shape, opts] of [
+        [[2, 5, 16, 12], { scaleFactor: 2 }],
+        [[3, 4, 9, 7], { size: [20, 5], alignCorners: true }],
+      ] as [number[], BilinearUpsampleOptions][]) {
+        const x = randomTensor(shape, 3, "float32");
+        const up = new BilinearUpsample(opts);
+        const y = up.forward(x);
+        const dy = randomTensor(y.shape as number[], 4, "float32");
+        const ref = tableReference(x, dy, opts);
+        expect(bits(y.data)).toEqual(bits(ref.y));
+        expect(bits(up.backward(dy).data)).toEqual(bits(ref.dx));
+      }
+    });
   });
 });

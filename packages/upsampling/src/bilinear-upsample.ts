@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, formatShape, type DType, type Shape } from "@unetkit/tensor";
+import { ArgumentError, Tensor, backendFor, empty, formatShape, type DType, type Shape } from "@unetkit/tensor";
 import { Layer } from "@unetkit/layers";
 import {
   normalizeSizeOptions,
@@ -167,11 +167,17 @@ function forwardWithPlan(x: Tensor, plan: BilinearPlan): Tensor {
   const { inH, inW, outH, outW } = plan.geometry;
   const { i0: r0, i1: r1, w0: a0, w1: a1 } = plan.rows;
   const { i0: c0, i1: c1, w0: b0, w1: b1 } = plan.cols;
-  const y = new Tensor(x.dtype, [n, c, outH, outW]);
+  const y = empty([n, c, outH, outW], x.dtype); // every element is written
   const xd = x.data;
   const yd = y.data;
-  const tmp = new Float64Array(inH * outW);
   const planes = n * c;
+  const kernels = backendFor(x.dtype);
+  if (kernels.bilinearUpsample) {
+    // a backend's kernel: the same f64 arithmetic in the same order (the same bits)
+    kernels.bilinearUpsample({ x: xd, y: yd, planes, inH, inW, outH, outW, rows: plan.rows, cols: plan.cols });
+    return y;
+  }
+  const tmp = new Float64Array(inH * outW);
   const inPlane = inH * inW;
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -201,11 +207,18 @@ function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: BilinearPlan): Te
   const { inH, inW, outH, outW } = plan.geometry;
   const { i0: r0, i1: r1, w0: a0, w1: a1 } = plan.rows;
   const { i0: c0, i1: c1, w0: b0, w1: b1 } = plan.cols;
+  const planes = inputShape[0] * inputShape[1];
+  const kernels = backendFor(dy.dtype);
+  if (kernels.bilinearUpsampleBackward) {
+    // a backend's kernel: the same scatter order and roundings (the same bits)
+    const out = empty(inputShape, dy.dtype); // overwritten by the kernel
+    kernels.bilinearUpsampleBackward({ dy: dy.data, dx: out.data, planes, inH, inW, outH, outW, rows: plan.rows, cols: plan.cols });
+    return out;
+  }
   const dx = new Tensor(dy.dtype, inputShape);
   const g = dy.data;
   const d = dx.data;
   const tmp = new Float64Array(inH * outW);
-  const planes = inputShape[0] * inputShape[1];
   const inPlane = inH * inW;
   let o = 0;
   for (let p = 0; p < planes; p++) {
