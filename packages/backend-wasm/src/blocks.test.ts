@@ -259,6 +259,12 @@ describe("kernels on operands in blocks give the bits they give on copies", () =
     const bil = { planes, inH: H, inW: W, outH: outH2, outW: outW2, rows: table(H, outH2, seed + 8), cols: table(W, outW2, seed + 9) };
     same({ x, y: values(planes * outH2 * outW2, 9) }, ["x"], (o, b) => b.bilinearUpsample({ x: o.x, y: o.y, ...bil }));
     same({ dy: values(planes * outH2 * outW2, seed + 10), dx: values(n, 9) }, ["dy"], (o, b) => b.bilinearUpsampleBackward({ dy: o.dy, dx: o.dx, ...bil }));
+    // and into / from channels 1..1+channels of a wider tensor (planes in runs)
+    const bilRuns = { runPlanes: channels, runStride: (channels + 2) * outH2 * outW2 };
+    same({ x, y: values(batch * bilRuns.runStride, 9) }, ["x"], (o, b) =>
+      b.bilinearUpsample({ x: o.x, y: o.y.subarray(outH2 * outW2), ...bil, ...bilRuns }));
+    same({ dy: values(batch * bilRuns.runStride, seed + 10), dx: values(n, 9) }, ["dy"], (o, b) =>
+      b.bilinearUpsampleBackward({ dy: o.dy.subarray(outH2 * outW2), dx: o.dx, ...bil, ...bilRuns }));
   }
 
   it("ReLU, BatchNorm, max pooling and nearest upsampling, on 1 and 2 threads (against 1 thread on copies)", () => {

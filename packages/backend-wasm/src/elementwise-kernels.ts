@@ -800,21 +800,26 @@ function checkTable(op: string, axis: string, t: InterpolationTable, inSize: num
  */
 function bilinearCall(
   area: OperandArea, op: string, kernel: "bilinearForward" | "bilinearBackward",
-  src: TypedArray, dst: TypedArray, g: { planes: number; inH: number; inW: number; outH: number; outW: number }, rows: InterpolationTable, cols: InterpolationTable,
+  src: TypedArray, dst: TypedArray, g: { planes: number; inH: number; inW: number; outH: number; outW: number } & Partial<PlaneRuns>,
+  rows: InterpolationTable, cols: InterpolationTable,
 ): void {
   const { planes, inH, inW, outH, outW } = g;
   checkCounts(op, { planes, inH, inW, outH, outW });
   const inPlane = inH * inW;
   const outPlane = outH * outW;
-  const [srcPlane, dstPlane] = kernel === "bilinearForward" ? [inPlane, outPlane] : [outPlane, inPlane];
-  const [srcName, dstName] = kernel === "bilinearForward" ? ["x", "y"] : ["dy", "dx"];
-  checkF32(op, { [srcName]: src }, planes * srcPlane);
-  checkF32(op, { [dstName]: dst }, planes * dstPlane);
+  const forward = kernel === "bilinearForward";
+  // the resized side (y, or dy) may lie in runs; the other is contiguous
+  const wide = forward ? dst : src;
+  const narrow = forward ? src : dst;
+  const [wideName, narrowName] = forward ? ["y", "x"] : ["dy", "dx"];
+  checkF32(op, { [narrowName]: narrow }, planes * inPlane);
+  if (!(wide instanceof Float32Array)) throw new ArgumentError(op, `the wasm backend computes float32 only (${wideName} is ${(wide as object)?.constructor?.name})`);
+  const runs = planeRuns(op, wideName, g, planes, outPlane, wide.length);
   checkTable(op, "row", rows, inH, outH);
   checkTable(op, "column", cols, inW, outW);
   // (an output from an empty input cannot get here: the tables' checks refuse indices into nothing)
-  if (planes * dstPlane === 0) return;
-  const at = residents(area, [src as Float32Array, dst as Float32Array]);
+  if (planes * outPlane === 0) return;
+  const at = residents(area, [narrow, wide]);
   const items = at !== null ? ITEMS_PER_THREAD * area.threads : 1;
   const r0 = area.base;
   const r1 = r0 + align(outH * 4, 64);
@@ -826,10 +831,10 @@ function bilinearCall(
   const cw1 = cw0 + align(outW * 8, 64);
   const tmp = cw1 + align(outW * 8, 64);
   const tmpBytes = align(inH * outW * 8, 64);
-  const srcPtr = tmp + items * tmpBytes;
-  const pc = at !== null ? 0 : planesPerChunk(srcPlane + dstPlane);
-  const dstPtr = srcPtr + align(pc * srcPlane * 4, 64);
-  const f = area.reserve(dstPtr + pc * dstPlane * 4 - area.base);
+  const narrowPtr = tmp + items * tmpBytes;
+  const pc = at !== null ? 0 : planesPerChunk(inPlane + outPlane);
+  const widePtr = narrowPtr + align(pc * inPlane * 4, 64);
+  const f = area.reserve(widePtr + pc * outPlane * 4 - area.base);
   const i32 = new Int32Array(f.buffer);
   const f64 = new Float64Array(f.buffer);
   i32.set(rows.i0, r0 >> 2);
@@ -841,20 +846,26 @@ function bilinearCall(
   f64.set(cols.w0, cw0 >> 3);
   f64.set(cols.w1, cw1 >> 3);
   const tables = [r0, r1, rw0, rw1, c0, c1, cw0, cw1];
+  // the kernel's first two arguments: its source, then its destination
+  const call = (narrowAt: number, wideAt: number, np: number, t: number) =>
+    forward ? [narrowAt, wideAt, np, inH, inW, outH, outW, ...tables, t] : [wideAt, narrowAt, np, inH, inW, outH, outW, ...tables, t];
   if (at !== null) {
-    const parts = ranges(planes, items).map(([p0, p1], u) => [
-      [at[0] + 4 * p0 * srcPlane, at[1] + 4 * p0 * dstPlane, p1 - p0, inH, inW, outH, outW, ...tables, tmp + u * tmpBytes],
-    ]);
+    const parts = ranges(planes, items).map(([p0, p1], u) =>
+      runPieces(p0, p1, runs, outPlane).map(([p, q, wideAt]) => call(at[0] + 4 * p * inPlane, at[1] + 4 * wideAt, q - p, tmp + u * tmpBytes)));
     // about 8 memory-bound elements' worth of work per output element (table reads, f64 blends)
     area.calls(kernel, parts, 8 * planes * outPlane);
     return;
   }
   const k = kernels(area);
   for (let p = 0; p < planes; p += pc) {
-    const np = Math.min(pc, planes - p);
-    f.set(src.subarray(p * srcPlane, (p + np) * srcPlane) as Float32Array, srcPtr >> 2);
-    k[kernel](srcPtr, dstPtr, np, inH, inW, outH, outW, ...tables, tmp);
-    dst.set(f.subarray(dstPtr >> 2, (dstPtr >> 2) + np * dstPlane), p * dstPlane);
+    for (const [p0, p1, wideAt] of runPieces(p, Math.min(planes, p + pc), runs, outPlane)) {
+      const np = p1 - p0;
+      if (forward) f.set((narrow as Float32Array).subarray(p0 * inPlane, p1 * inPlane), narrowPtr >> 2);
+      else f.set(wide.subarray(wideAt, wideAt + np * outPlane), widePtr >> 2);
+      k[kernel](...call(narrowPtr, widePtr, np, tmp));
+      if (forward) wide.set(f.subarray(widePtr >> 2, (widePtr >> 2) + np * outPlane), wideAt);
+      else (narrow as Float32Array).set(f.subarray(narrowPtr >> 2, (narrowPtr >> 2) + np * inPlane), p0 * inPlane);
+    }
   }
 }
 

@@ -354,9 +354,10 @@ export interface InterpolationTable {
  * `inW`). In float64, separably: per plane, `t[iy][ox] = cols.w0[ox] * x[iy][c0] + cols.w1[ox] *
  * x[iy][c1]` for every input row, then `y[oy][ox] = rows.w0[oy] * t[r0][ox] + rows.w1[oy] *
  * t[r1][ox]` rounded to the array's precision (the order of `@unetkit/upsampling`'s loops, so a
- * backend gives their bits).
+ * backend gives their bits). With `runPlanes` and `runStride` ({@link PlaneRuns}), y's planes lie
+ * in runs (a channel slice of a wider tensor) and the rest of `y` is left as it is.
  */
-export interface BilinearUpsampleArgs {
+export interface BilinearUpsampleArgs extends Partial<PlaneRuns> {
   x: TypedArray;
   y: TypedArray;
   planes: number;
@@ -373,9 +374,10 @@ export interface BilinearUpsampleArgs {
  * (`planes x outH x outW`). Per plane, each output row's gradient is scattered onto its two rows of
  * a float64 scratch (`t[r0] += w0 * v`, `t[r1] += w1 * v`, rows in order), then each scratch row onto
  * its input row (`dx[c0] += cols.w0 * t`, then `dx[c1] += cols.w1 * t`, each sum rounded to the
- * array's precision), starting from zeros.
+ * array's precision), starting from zeros. With `runPlanes` and `runStride` ({@link PlaneRuns}),
+ * dy's planes lie in runs (a channel slice of a wider tensor).
  */
-export interface BilinearUpsampleBackwardArgs {
+export interface BilinearUpsampleBackwardArgs extends Partial<PlaneRuns> {
   dy: TypedArray;
   dx: TypedArray;
   planes: number;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Arena, ArgumentError, ShapeError, Tensor, fromArray, getBackend, withArena } from "@unetkit/tensor";
+import { Arena, ArgumentError, ShapeError, Tensor, fromArray, getBackend, slice, withArena } from "@unetkit/tensor";
 import {
   BilinearUpsample,
   bilinearUpsampleBackward,
   bilinearUpsampleForward,
+  bilinearUpsampleInto,
+  bilinearUpsampleBackwardFrom,
   bilinearPlan,
   interpolateOutputSize,
   linearTable,
@@ -244,5 +246,46 @@ describe("bilinear upsampling, float32 bits", () => {
         expect(bits(up.backward(dy).data)).toEqual(bits(ref.dx));
       }
     });
+  });
+
+  it("into and from a channel slice: the bits of forward and of backward on a copy; the other channels untouched", () => {
+    fc.assert(
+      fc.property(imageShape, options, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.constantFrom("float32", "float64"), fc.integer({ min: 0, max: 1000 }),
+        (shape, opts, before, after, dtype, seed) => {
+          const x = randomTensor(shape, seed, dtype as "float32" | "float64");
+          const y = bilinearUpsampleForward(x, opts);
+          const [n, c, oh, ow] = y.shape;
+          const out = randomTensor([n, before + c + after, oh, ow], seed + 1, dtype as "float32" | "float64");
+          const was = out.clone();
+          bilinearUpsampleInto(x, out, before, opts);
+          expect(bits(slice(out, 1, before, before + c).data)).toEqual(bits(y.data));
+          expect(bits(slice(out, 1, 0, before).data)).toEqual(bits(slice(was, 1, 0, before).data));
+          expect(bits(slice(out, 1, before + c).data)).toEqual(bits(slice(was, 1, before + c).data));
+          const want = bilinearUpsampleBackward(slice(was, 1, before, before + c), shape, opts);
+          expect(bits(bilinearUpsampleBackwardFrom(was, before, shape, opts).data)).toEqual(bits(want.data));
+        }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("the layer's forwardInto and backwardFrom, in an arena too, and their checks", () => {
+    const up = new BilinearUpsample({ scaleFactor: 2 });
+    const x = randomTensor([2, 3, 5, 4], 7, "float32");
+    const dOut = randomTensor([2, 5, 10, 8], 8, "float32");
+    const y = up.forward(x);
+    const dx = up.backward(slice(dOut, 1, 2, 5));
+    withArena(new Arena(getBackend()), () => {
+      const out = randomTensor([2, 5, 10, 8], 9, "float32");
+      up.forwardInto(randomTensor([2, 3, 5, 4], 7, "float32"), out, 2);
+      expect(bits(slice(out, 1, 2, 5).data)).toEqual(bits(y.data));
+      expect(bits(up.backwardFrom(randomTensor([2, 5, 10, 8], 8, "float32"), 2).data)).toEqual(bits(dx.data));
+    });
+    expect(() => up.forwardInto(x, new Tensor("float32", [2, 4, 10, 8]), 2)).toThrow(
+      /BilinearUpsample.forwardInto: channels 2..5 do not fit in the 4 channels of out \(channelOffset 2\) \(out \[2,4,10,8\], upsampled map \[2,3,10,8\]\)/,
+    );
+    up.forward(x);
+    expect(() => up.backwardFrom(new Tensor("float64", [2, 3, 10, 8]), 0)).toThrow(/gradient is float64 but the upsampled map is float32/);
+    expect(() => bilinearUpsampleInto(x, new Tensor("float32", [2, 3, 10, 9]), 0, { scaleFactor: 2 })).toThrow(ShapeError);
+    expect(() => bilinearUpsampleBackwardFrom(dOut, 0, [2, 3, 5], { scaleFactor: 2 })).toThrow(/inputShape must be 4-D/);
   });
 });

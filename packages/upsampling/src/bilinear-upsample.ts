@@ -7,7 +7,7 @@ import {
   type InterpolateSizeOptions,
   type NormalizedSizeOptions,
 } from "./interpolate-size.js";
-import { checkGrad, checkImage, checkKeys } from "./internal.js";
+import { channelPlanes, checkChannelSlice, checkGrad, checkImage, checkKeys, ownPlanes, planeStart, type PlaneTarget } from "./internal.js";
 
 /**
  * Linear-interpolation table along one axis: output position `o` reads input positions `i0[o]` and
@@ -162,24 +162,24 @@ export function bilinearPlan(inputShape: Shape, dtype: DType, options: BilinearU
  * `inH x outW`, then a vertical blend of two scratch rows per output row. The scratch is allocated
  * once per call.
  */
-function forwardWithPlan(x: Tensor, plan: BilinearPlan): Tensor {
+function forwardWithPlan(x: Tensor, plan: BilinearPlan, out: PlaneTarget): void {
   const [n, c] = x.shape;
   const { inH, inW, outH, outW } = plan.geometry;
   const { i0: r0, i1: r1, w0: a0, w1: a1 } = plan.rows;
   const { i0: c0, i1: c1, w0: b0, w1: b1 } = plan.cols;
-  const y = empty([n, c, outH, outW], x.dtype); // every element is written
   const xd = x.data;
-  const yd = y.data;
+  const yd = out.data;
   const planes = n * c;
+  const outPlane = outH * outW;
   const kernels = backendFor(x.dtype);
   if (kernels.bilinearUpsample) {
     // a backend's kernel: the same f64 arithmetic in the same order (the same bits)
-    kernels.bilinearUpsample({ x: xd, y: yd, planes, inH, inW, outH, outW, rows: plan.rows, cols: plan.cols });
-    return y;
+    const { runPlanes, runStride } = out;
+    kernels.bilinearUpsample({ x: xd, y: yd, planes, inH, inW, outH, outW, rows: plan.rows, cols: plan.cols, runPlanes, runStride });
+    return;
   }
   const tmp = new Float64Array(inH * outW);
   const inPlane = inH * inW;
-  let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * inPlane;
     for (let iy = 0; iy < inH; iy++) {
@@ -187,6 +187,7 @@ function forwardWithPlan(x: Tensor, plan: BilinearPlan): Tensor {
       const t = iy * outW;
       for (let ox = 0; ox < outW; ox++) tmp[t + ox] = b0[ox] * xd[row + c0[ox]] + b1[ox] * xd[row + c1[ox]];
     }
+    let o = planeStart(out, p, outPlane);
     for (let oy = 0; oy < outH; oy++) {
       const top = r0[oy] * outW;
       const bottom = r1[oy] * outW;
@@ -195,7 +196,6 @@ function forwardWithPlan(x: Tensor, plan: BilinearPlan): Tensor {
       for (let ox = 0; ox < outW; ox++) yd[o++] = wt * tmp[top + ox] + wb * tmp[bottom + ox];
     }
   }
-  return y;
 }
 
 /**
@@ -203,26 +203,28 @@ function forwardWithPlan(x: Tensor, plan: BilinearPlan): Tensor {
  * row's gradient onto its two scratch rows (`inH x outW`, float64), then scatter each scratch row
  * onto its input row through the column table.
  */
-function backwardWithPlan(dy: Tensor, inputShape: Shape, plan: BilinearPlan): Tensor {
+function backwardWithPlan(dy: PlaneTarget, dtype: DType, inputShape: Shape, plan: BilinearPlan): Tensor {
   const { inH, inW, outH, outW } = plan.geometry;
   const { i0: r0, i1: r1, w0: a0, w1: a1 } = plan.rows;
   const { i0: c0, i1: c1, w0: b0, w1: b1 } = plan.cols;
   const planes = inputShape[0] * inputShape[1];
-  const kernels = backendFor(dy.dtype);
+  const outPlane = outH * outW;
+  const kernels = backendFor(dtype);
   if (kernels.bilinearUpsampleBackward) {
     // a backend's kernel: the same scatter order and roundings (the same bits)
-    const out = empty(inputShape, dy.dtype); // overwritten by the kernel
-    kernels.bilinearUpsampleBackward({ dy: dy.data, dx: out.data, planes, inH, inW, outH, outW, rows: plan.rows, cols: plan.cols });
+    const out = empty(inputShape, dtype); // overwritten by the kernel
+    const { runPlanes, runStride } = dy;
+    kernels.bilinearUpsampleBackward({ dy: dy.data, dx: out.data, planes, inH, inW, outH, outW, rows: plan.rows, cols: plan.cols, runPlanes, runStride });
     return out;
   }
-  const dx = new Tensor(dy.dtype, inputShape);
+  const dx = new Tensor(dtype, inputShape);
   const g = dy.data;
   const d = dx.data;
   const tmp = new Float64Array(inH * outW);
   const inPlane = inH * inW;
-  let o = 0;
   for (let p = 0; p < planes; p++) {
     tmp.fill(0);
+    let o = planeStart(dy, p, outPlane);
     for (let oy = 0; oy < outH; oy++) {
       const top = r0[oy] * outW;
       const bottom = r1[oy] * outW;
@@ -266,7 +268,30 @@ export function bilinearUpsampleForward(x: Tensor, options: BilinearUpsampleOpti
   const op = "bilinearUpsampleForward";
   checkImage(op, x);
   const plan = planBilinear(op, x.shape, normalizeSizeOptions(op, options), checkAlign(op, options.alignCorners), x.dtype);
-  return forwardWithPlan(x, plan);
+  const y = empty([x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW], x.dtype); // every element is written
+  forwardWithPlan(x, plan, ownPlanes(y));
+  return y;
+}
+
+/**
+ * {@link bilinearUpsampleForward} written into channels `[channelOffset, channelOffset + C)` of
+ * `out` instead of a tensor of its own (the other channels are left as they are): a decoder's part
+ * of its concatenation with the skip, without a second copy. The same bits as the forward's.
+ *
+ * Shapes: `x` `[N, C, H, W]`, `out` `[N, C', outH, outW]` with `channelOffset + C <= C'`.
+ *
+ * @example
+ * ```ts
+ * const cat = empty([8, 96, 32, 32]);
+ * bilinearUpsampleInto(randn([8, 64, 16, 16]), cat, 0, { scaleFactor: 2 }); // channels 0..64 of cat
+ * ```
+ */
+export function bilinearUpsampleInto(x: Tensor, out: Tensor, channelOffset: number, options: BilinearUpsampleOptions): void {
+  const op = "bilinearUpsampleInto";
+  checkImage(op, x);
+  const plan = planBilinear(op, x.shape, normalizeSizeOptions(op, options), checkAlign(op, options.alignCorners), x.dtype);
+  checkChannelSlice(op, "out", out, channelOffset, x.dtype, [x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW]);
+  forwardWithPlan(x, plan, channelPlanes(out, channelOffset, x.shape[1]));
 }
 
 /**
@@ -287,7 +312,29 @@ export function bilinearUpsampleBackward(dy: Tensor, inputShape: Shape, options:
   if (inputShape.length !== 4) throw new ArgumentError(op, `inputShape must be 4-D NCHW (got ${formatShape(inputShape)})`);
   const plan = planBilinear(op, inputShape, normalizeSizeOptions(op, options), checkAlign(op, options.alignCorners), dy.dtype);
   checkGrad(op, dy, [inputShape[0], inputShape[1], plan.geometry.outH, plan.geometry.outW], dy.dtype);
-  return backwardWithPlan(dy, inputShape, plan);
+  return backwardWithPlan(ownPlanes(dy), dy.dtype, inputShape, plan);
+}
+
+/**
+ * {@link bilinearUpsampleBackward} with the upstream gradient read from channels
+ * `[channelOffset, channelOffset + C)` of `dOut`: the gradient of {@link bilinearUpsampleInto}.
+ * The same bits as the backward on a copy of those channels.
+ *
+ * Shapes: `dOut` `[N, C', outH, outW]`, `inputShape` `[N, C, H, W]` with `channelOffset + C <= C'`
+ * -> `dx` `[N, C, H, W]`.
+ *
+ * @example
+ * ```ts
+ * const dx = bilinearUpsampleBackwardFrom(dcat, 0, [8, 64, 16, 16], { scaleFactor: 2 }); // [8, 64, 16, 16]
+ * ```
+ */
+export function bilinearUpsampleBackwardFrom(dOut: Tensor, channelOffset: number, inputShape: Shape, options: BilinearUpsampleOptions): Tensor {
+  const op = "bilinearUpsampleBackwardFrom";
+  if (inputShape.length !== 4) throw new ArgumentError(op, `inputShape must be 4-D NCHW (got ${formatShape(inputShape)})`);
+  if (!(dOut instanceof Tensor)) throw new ArgumentError(op, "gradient must be a Tensor");
+  const plan = planBilinear(op, inputShape, normalizeSizeOptions(op, options), checkAlign(op, options.alignCorners), dOut.dtype);
+  checkChannelSlice(op, "gradient", dOut, channelOffset, dOut.dtype, [inputShape[0], inputShape[1], plan.geometry.outH, plan.geometry.outW]);
+  return backwardWithPlan(channelPlanes(dOut, channelOffset, inputShape[1]), dOut.dtype, inputShape, plan);
 }
 
 /**
@@ -333,19 +380,58 @@ export class BilinearUpsample extends Layer {
   forward(x: Tensor): Tensor {
     checkImage("BilinearUpsample", x);
     const plan = this.plan(x.shape, x.dtype);
-    const y = forwardWithPlan(x, plan);
+    const y = empty([x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW], x.dtype); // every element is written
+    forwardWithPlan(x, plan, ownPlanes(y));
     this.saveForBackward({ shape: x.shape, outShape: y.shape, dtype: x.dtype, plan });
     return y;
   }
 
-  backward(dy: Tensor): Tensor {
-    const { shape, outShape, dtype, plan } = this.takeSaved<{
-      shape: Shape;
-      outShape: Shape;
-      dtype: DType;
-      plan: BilinearPlan;
-    }>();
-    checkGrad("BilinearUpsample.backward", dy, outShape, dtype);
-    return backwardWithPlan(dy, shape, plan);
+  /**
+   * The forward written into channels `[channelOffset, channelOffset + C)` of `out` (see
+   * {@link bilinearUpsampleInto}); saves what {@link BilinearUpsample.backward} and
+   * {@link BilinearUpsample.backwardFrom} need, as the forward does.
+   *
+   * @example
+   * ```ts
+   * up.forwardInto(x, cat, 0); // x [8, 64, 16, 16] into channels 0..64 of cat [8, 96, 32, 32]
+   * ```
+   */
+  forwardInto(x: Tensor, out: Tensor, channelOffset: number): void {
+    const op = "BilinearUpsample.forwardInto";
+    checkImage(op, x);
+    const plan = this.plan(x.shape, x.dtype);
+    const outShape = [x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW];
+    checkChannelSlice(op, "out", out, channelOffset, x.dtype, outShape);
+    forwardWithPlan(x, plan, channelPlanes(out, channelOffset, x.shape[1]));
+    this.saveForBackward({ shape: x.shape, outShape, dtype: x.dtype, plan });
   }
+
+  backward(dy: Tensor): Tensor {
+    const { shape, outShape, dtype, plan } = this.takeSaved<BilinearSaved>();
+    checkGrad("BilinearUpsample.backward", dy, outShape, dtype);
+    return backwardWithPlan(ownPlanes(dy), dtype, shape, plan);
+  }
+
+  /**
+   * The backward with the upstream gradient read from channels `[channelOffset, channelOffset + C)`
+   * of `dOut` (see {@link bilinearUpsampleBackwardFrom}).
+   *
+   * @example
+   * ```ts
+   * const dx = up.backwardFrom(dcat, 0); // dcat [8, 96, 32, 32] -> dx [8, 64, 16, 16]
+   * ```
+   */
+  backwardFrom(dOut: Tensor, channelOffset: number): Tensor {
+    const { shape, outShape, dtype, plan } = this.takeSaved<BilinearSaved>();
+    checkChannelSlice("BilinearUpsample.backwardFrom", "gradient", dOut, channelOffset, dtype, outShape);
+    return backwardWithPlan(channelPlanes(dOut, channelOffset, shape[1]), dtype, shape, plan);
+  }
+}
+
+/** What {@link BilinearUpsample} saves for its backward. */
+interface BilinearSaved {
+  shape: Shape;
+  outShape: Shape;
+  dtype: DType;
+  plan: BilinearPlan;
 }

@@ -17,6 +17,8 @@ export {
   BilinearUpsample,
   bilinearUpsampleForward,
   bilinearUpsampleBackward,
+  bilinearUpsampleInto,
+  bilinearUpsampleBackwardFrom,
   bilinearPlan,
   linearTable,
   type BilinearUpsampleOptions,

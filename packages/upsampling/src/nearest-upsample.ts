@@ -1,4 +1,4 @@
-import { empty, ArgumentError, ShapeError, Tensor, backendFor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
+import { empty, ArgumentError, Tensor, backendFor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
 import { Layer } from "@unetkit/layers";
 import {
   normalizeSizeOptions,
@@ -7,7 +7,7 @@ import {
   type InterpolateSizeOptions,
   type NormalizedSizeOptions,
 } from "./interpolate-size.js";
-import { checkGrad, checkImage, checkKeys } from "./internal.js";
+import { channelPlanes, checkChannelSlice, checkGrad, checkImage, checkKeys, ownPlanes, planeStart, type PlaneTarget } from "./internal.js";
 
 /**
  * The source index of every output position along one axis for nearest-neighbour upsampling,
@@ -56,51 +56,6 @@ function planNearest(inputShape: Shape, options: NormalizedSizeOptions, op: stri
   };
 }
 
-/**
- * Where the planes of an upsampled map (or of its gradient) lie: `data` holds plane `p` from element
- * `floor(p / runPlanes) * runStride + (p % runPlanes) * plane size` (see `PlaneRuns` of
- * `@unetkit/tensor`). A map of its own is one run per image, `runStride = runPlanes * plane size`;
- * channels `c0 .. c0+C` of a wider `[N, C', H, W]` tensor are `data` from channel `c0`'s first
- * element, `runPlanes = C` and `runStride = C' * H * W`.
- */
-interface PlaneTarget {
-  data: TypedArray;
-  runPlanes: number;
-  runStride: number;
-}
-
-/** The planes of `t`, a tensor of its own (one run per image). */
-function ownPlanes(t: Tensor): PlaneTarget {
-  const [, c, h, w] = t.shape;
-  return { data: t.data, runPlanes: Math.max(1, c), runStride: c * h * w };
-}
-
-/** Channels `[offset, offset + channels)` of the NCHW tensor `t` (checked by {@link checkChannelSlice}). */
-function channelPlanes(t: Tensor, offset: number, channels: number): PlaneTarget {
-  const [, c, h, w] = t.shape;
-  const plane = h * w;
-  return { data: t.data.subarray(offset * plane), runPlanes: Math.max(1, channels), runStride: c * plane };
-}
-
-/**
- * Checks that `wide` is an NCHW tensor of `dtype` with `n` images of `outH x outW` and that channels
- * `[offset, offset + channels)` lie in it; the message names the op and the shapes.
- */
-function checkChannelSlice(op: string, what: string, wide: Tensor, offset: number, dtype: DType, expected: Shape): void {
-  if (!(wide instanceof Tensor)) throw new ArgumentError(op, `${what} must be a Tensor`);
-  checkImage(op, wide, what);
-  const [n, channels, outH, outW] = expected;
-  const [wn, wc, wh, ww] = wide.shape;
-  const context = `(${what} ${formatShape(wide.shape)}, upsampled map ${formatShape(expected)})`;
-  if (wide.dtype !== dtype) throw new ArgumentError(op, `${what} is ${wide.dtype} but the upsampled map is ${dtype} ${context}`);
-  if (wn !== n || wh !== outH || ww !== outW) {
-    throw new ShapeError(op, `${what} must be [${n}, C, ${outH}, ${outW}] ${context}`);
-  }
-  if (!Number.isInteger(offset) || offset < 0 || offset + channels > wc) {
-    throw new ArgumentError(op, `channels ${offset}..${offset + channels} do not fit in the ${wc} channels of ${what} (channelOffset ${offset}) ${context}`);
-  }
-}
-
 /** Writes the upsampling of `x` into the planes of `out` (each element once). */
 function forwardWithPlan(x: Tensor, plan: NearestPlan, out: PlaneTarget): void {
   const [n, c] = x.shape;
@@ -112,7 +67,7 @@ function forwardWithPlan(x: Tensor, plan: NearestPlan, out: PlaneTarget): void {
   const inPlane = inH * inW;
   const outPlane = outH * outW;
   const { runPlanes, runStride } = out;
-  const yBase = (p: number) => Math.floor(p / runPlanes) * runStride + (p % runPlanes) * outPlane;
+  const yBase = (p: number) => planeStart(out, p, outPlane);
   if (outH === 2 * inH && outW === 2 * inW) {
     const kernels = backendFor(x.dtype);
     if (runStride === runPlanes * outPlane && kernels.upsampleNearest2x) {
@@ -167,7 +122,7 @@ function backwardWithPlan(dy: PlaneTarget, dtype: DType, inputShape: Shape, plan
   const inPlane = inH * inW;
   const outPlane = outH * outW;
   const { runPlanes, runStride } = dy;
-  const yBase = (p: number) => Math.floor(p / runPlanes) * runStride + (p % runPlanes) * outPlane;
+  const yBase = (p: number) => planeStart(dy, p, outPlane);
   if (outH === 2 * inH && outW === 2 * inW) {
     const kernels = backendFor(dtype);
     // A backend's kernel: the same adds in the same order and precision.
