@@ -35,6 +35,7 @@ const LAYERS: Layer[] = [
   { g: geometry(6, 10, 10, 1), batch: 2, cout: 7, xInBlock: false, sharesWeightOf: -1, weightOnly: false }, // x not in a block: copied
   // the direct kernel's weight gradients: 1x1, one input channel, dilation 2
   { g: geometry(16, 12, 12, 0, 1), batch: 2, cout: 3, xInBlock: true, sharesWeightOf: -1, weightOnly: false },
+  { g: geometry(8, 10, 10, 0, 1), batch: 2, cout: 5, xInBlock: false, sharesWeightOf: -1, weightOnly: true }, // unpadded, x copied
   { g: geometry(1, 14, 14, 1), batch: 2, cout: 8, xInBlock: false, sharesWeightOf: -1, weightOnly: false },
   { g: geometry(5, 13, 11, 2, 3, 2), batch: 2, cout: 6, xInBlock: true, sharesWeightOf: -1, weightOnly: true },
 ];

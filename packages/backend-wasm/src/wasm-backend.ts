@@ -1323,7 +1323,10 @@ class WasmKernels implements WasmBackend {
     const image = N * g.height * g.width;
     const Hp = g.height + 2 * g.padH;
     const Wp = g.width + 2 * g.padW;
-    const ldp = align(N * Hp * Wp * 4, 64);
+    // without padding the images are their own padded copies: the kernel reads x where it is (a
+    // 1x1 output convolution copied 2 MB per SimpleUNet step for nothing)
+    const unpadded = g.padH === 0 && g.padW === 0;
+    const ldp = unpadded ? image * 4 : align(N * Hp * Wp * 4, 64);
     const flops = 2 * batch * cout * K * L;
     const blocks = Math.ceil(K / 4);
     const parts = Math.min(this.solo || flops < MIN_PARALLEL_FLOPS ? 1 : this.threads, blocks);
@@ -1334,15 +1337,18 @@ class WasmKernels implements WasmBackend {
     const offs = dwPtr + align(cout * K * 4, 64);
     const dyPtr = offs + align(K * 4, 64);
     const xPtr = dyPtr + this.room(dy, batch * cout * L);
-    const P = xPtr + this.room(x, batch * image);
-    const work = P + batch * ldp + 64;
+    const padded = xPtr + this.room(x, batch * image);
+    const work = unpadded ? padded : padded + batch * ldp + 64;
     this.reserve(work + parts * (accBytes + chunkBytes) - this.opBase);
     const f = this.f32;
     f.set(dW.subarray(0, cout * K), dwPtr >> 2);
     const dyAt = this.place(dy, batch * cout * L, dyPtr);
     const xAt = this.place(x, batch * image, xPtr);
-    f.fill(0, P >> 2, work >> 2);
-    this.k.padImages(xAt, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, P, ldp);
+    const P = unpadded ? xAt : padded;
+    if (!unpadded) {
+      f.fill(0, padded >> 2, work >> 2);
+      this.k.padImages(xAt, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, padded, ldp);
+    }
     this.k.directOffsets(N, Hp, Wp, g.kernelH, g.kernelW, g.dilationH, g.dilationW, offs);
     this.gemms += batch;
     const args = (t: number) => {
@@ -1648,19 +1654,25 @@ class WasmKernels implements WasmBackend {
     } else {
       const Hp = g.height + 2 * g.padH;
       const Wp = g.width + 2 * g.padW;
-      const ldp = align(N * Hp * Wp * 4, 64);
+      // without padding the kernel reads x where it is (as directWeightGrad)
+      const unpadded = g.padH === 0 && g.padW === 0;
+      const ldp = unpadded ? image * 4 : align(N * Hp * Wp * 4, 64);
       const per = Math.ceil(K / 4) * 4; // all the taps, in whole blocks of 4
       const accBytes = align((per / 4) * Math.ceil(M / 8) * 128, 64);
       const chunkBytes = align(this.k.weightGradChunkBytes(M, g.outW), 64);
       const offs = own;
       const P = offs + align(K * 4, 64);
-      const acc = P + batch * ldp + 64;
+      const acc = unpadded ? P : P + batch * ldp + 64;
       work = acc + accBytes + chunkBytes - own;
       calls = (base, xAt, dyAt) => [
-        ["zeroBytes", [base + P, batch * ldp + 64]],
-        ["padImages", [xAt, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, base + P, ldp]],
+        ...(unpadded
+          ? []
+          : ([
+            ["zeroBytes", [base + P, batch * ldp + 64]],
+            ["padImages", [xAt, image * 4, N, g.height, g.width, g.padH, g.padW, 0, batch, base + P, ldp]],
+          ] as [CallableKernel, number[]][])),
         ["directOffsets", [N, Hp, Wp, g.kernelH, g.kernelW, g.dilationH, g.dilationW, base + offs]],
-        ["convDirectWeightGradT", [base + P, ldp, base + offs, Wp, dyAt, M * L * 4, M, g.outH, g.outW, batch, K, 0, K, base + acc, base + acc + accBytes, base + dwAt]],
+        ["convDirectWeightGradT", [unpadded ? xAt : base + P, ldp, base + offs, Wp, dyAt, M * L * 4, M, g.outH, g.outW, batch, K, 0, K, base + acc, base + acc + accBytes, base + dwAt]],
       ];
     }
     const block = this.allocateBlock((own + work) / 4);
