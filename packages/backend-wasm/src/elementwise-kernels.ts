@@ -16,6 +16,7 @@ import {
   type UpsampleNearest2xBackwardArgs,
   type PlaneRuns,
   type InterpolationTable,
+  type BilinearResize,
   type BilinearUpsampleArgs,
   type BilinearUpsampleBackwardArgs,
 } from "@unetkit/tensor";
@@ -800,10 +801,9 @@ function checkTable(op: string, axis: string, t: InterpolationTable, inSize: num
  */
 function bilinearCall(
   area: OperandArea, op: string, kernel: "bilinearForward" | "bilinearBackward",
-  src: TypedArray, dst: TypedArray, g: { planes: number; inH: number; inW: number; outH: number; outW: number } & Partial<PlaneRuns>,
-  rows: InterpolationTable, cols: InterpolationTable,
+  src: TypedArray, dst: TypedArray, g: BilinearResize,
 ): void {
-  const { planes, inH, inW, outH, outW } = g;
+  const { planes, inH, inW, outH, outW, rows, cols } = g;
   checkCounts(op, { planes, inH, inW, outH, outW });
   const inPlane = inH * inW;
   const outPlane = outH * outW;
@@ -881,8 +881,7 @@ function bilinearCall(
  * ```
  */
 export function bilinearUpsampleWasm(area: OperandArea, args: BilinearUpsampleArgs): void {
-  const { x, y, rows, cols } = args;
-  bilinearCall(area, "bilinearUpsample", "bilinearForward", x, y, args, rows, cols);
+  bilinearCall(area, "bilinearUpsample", "bilinearForward", args.x, args.y, args);
 }
 
 /**
@@ -895,8 +894,7 @@ export function bilinearUpsampleWasm(area: OperandArea, args: BilinearUpsampleAr
  * ```
  */
 export function bilinearUpsampleBackwardWasm(area: OperandArea, args: BilinearUpsampleBackwardArgs): void {
-  const { dy, dx, rows, cols } = args;
-  bilinearCall(area, "bilinearUpsampleBackward", "bilinearBackward", dy, dx, args, rows, cols);
+  bilinearCall(area, "bilinearUpsampleBackward", "bilinearBackward", args.dy, args.dx, args);
 }
 
 /**

@@ -349,17 +349,12 @@ export interface InterpolationTable {
 }
 
 /**
- * Bilinear resizing of `planes` planes of `inH x inW` (`x`) into `outH x outW` (`y`, overwritten) by
- * a row table (`outH` entries, indices below `inH`) and a column table (`outW` entries, indices below
- * `inW`). In float64, separably: per plane, `t[iy][ox] = cols.w0[ox] * x[iy][c0] + cols.w1[ox] *
- * x[iy][c1]` for every input row, then `y[oy][ox] = rows.w0[oy] * t[r0][ox] + rows.w1[oy] *
- * t[r1][ox]` rounded to the array's precision (the order of `@unetkit/upsampling`'s loops, so a
- * backend gives their bits). With `runPlanes` and `runStride` ({@link PlaneRuns}), y's planes lie
- * in runs (a channel slice of a wider tensor) and the rest of `y` is left as it is.
+ * The sizes and tables of a bilinear resize ({@link BilinearUpsampleArgs},
+ * {@link BilinearUpsampleBackwardArgs}): `planes` planes of `inH x inW` to `outH x outW`, a row table
+ * of `outH` entries (indices below `inH`) and a column table of `outW` entries (indices below `inW`);
+ * optionally the resized operand's planes in runs ({@link PlaneRuns}).
  */
-export interface BilinearUpsampleArgs extends Partial<PlaneRuns> {
-  x: TypedArray;
-  y: TypedArray;
+export interface BilinearResize extends Partial<PlaneRuns> {
   planes: number;
   inH: number;
   inW: number;
@@ -370,6 +365,20 @@ export interface BilinearUpsampleArgs extends Partial<PlaneRuns> {
 }
 
 /**
+ * Bilinear resizing of `planes` planes of `inH x inW` (`x`) into `outH x outW` (`y`, overwritten) by
+ * a row table (`outH` entries, indices below `inH`) and a column table (`outW` entries, indices below
+ * `inW`). In float64, separably: per plane, `t[iy][ox] = cols.w0[ox] * x[iy][c0] + cols.w1[ox] *
+ * x[iy][c1]` for every input row, then `y[oy][ox] = rows.w0[oy] * t[r0][ox] + rows.w1[oy] *
+ * t[r1][ox]` rounded to the array's precision (the order of `@unetkit/upsampling`'s loops, so a
+ * backend gives their bits). With `runPlanes` and `runStride` ({@link PlaneRuns}), y's planes lie
+ * in runs (a channel slice of a wider tensor) and the rest of `y` is left as it is.
+ */
+export interface BilinearUpsampleArgs extends BilinearResize {
+  x: TypedArray;
+  y: TypedArray;
+}
+
+/**
  * The gradient of {@link BilinearUpsampleArgs}: `dx` (`planes x inH x inW`, overwritten) from `dy`
  * (`planes x outH x outW`). Per plane, each output row's gradient is scattered onto its two rows of
  * a float64 scratch (`t[r0] += w0 * v`, `t[r1] += w1 * v`, rows in order), then each scratch row onto
@@ -377,16 +386,9 @@ export interface BilinearUpsampleArgs extends Partial<PlaneRuns> {
  * array's precision), starting from zeros. With `runPlanes` and `runStride` ({@link PlaneRuns}),
  * dy's planes lie in runs (a channel slice of a wider tensor).
  */
-export interface BilinearUpsampleBackwardArgs extends Partial<PlaneRuns> {
+export interface BilinearUpsampleBackwardArgs extends BilinearResize {
   dy: TypedArray;
   dx: TypedArray;
-  planes: number;
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  rows: InterpolationTable;
-  cols: InterpolationTable;
 }
 
 /** Integer class labels as the loss kernels take them. */

@@ -42,6 +42,7 @@ export type {
   UpsampleNearest2xBackwardFromArgs,
   PlaneRuns,
   InterpolationTable,
+  BilinearResize,
   BilinearUpsampleArgs,
   BilinearUpsampleBackwardArgs,
   LabelArray,

@@ -1,5 +1,5 @@
 import { Module, type Layer } from "@unetkit/layers";
-import { BilinearUpsample, NearestUpsample, TransposedConv2D, interpolateOutputSize } from "@unetkit/upsampling";
+import { BilinearUpsample, NearestUpsample, PlaneUpsample, TransposedConv2D, interpolateOutputSize } from "@unetkit/upsampling";
 import { addInPlace, ArgumentError, ShapeError, concat, empty, formatShape, globalRng, slice, split, type Tensor } from "@unetkit/tensor";
 import { AttentionGate } from "./attention-gate.js";
 import { DoubleConv, type DoubleConvOptions } from "./double-conv.js";
@@ -103,7 +103,7 @@ export class DecoderBlock extends Module {
     let s = centerCrop(skip, h, w, "DecoderBlock");
     if (this.att !== null) s = this.att.forward(s, x);
     let cat: Tensor;
-    if (this.up instanceof NearestUpsample || this.up instanceof BilinearUpsample) {
+    if (this.up instanceof PlaneUpsample) {
       // the upsampled map is written straight into its channels of the concatenation (the same
       // bits as concat([up(x), skip]) without copying the map again), then the skip into the rest
       cat = empty([x.shape[0], this.upChannels + this.skipChannels, h, w], x.dtype);
@@ -124,7 +124,7 @@ export class DecoderBlock extends Module {
     if (skipShape === null) return { dx: this.up.backward(dcat), dskip: null };
     let dx: Tensor;
     let dsGated: Tensor;
-    if (this.up instanceof NearestUpsample || this.up instanceof BilinearUpsample) {
+    if (this.up instanceof PlaneUpsample) {
       // the upsampling's gradient read from its channels of dcat in place; the skip's part copied
       dx = this.up.backwardFrom(dcat, 0);
       dsGated = slice(dcat, 1, this.upChannels);

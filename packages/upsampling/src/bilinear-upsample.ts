@@ -1,5 +1,4 @@
 import { ArgumentError, Tensor, backendFor, empty, formatShape, type DType, type Shape } from "@unetkit/tensor";
-import { Layer } from "@unetkit/layers";
 import {
   normalizeSizeOptions,
   resolveGeometry,
@@ -8,6 +7,7 @@ import {
   type NormalizedSizeOptions,
 } from "./interpolate-size.js";
 import { channelPlanes, checkChannelSlice, checkGrad, checkImage, checkKeys, ownPlanes, planeStart, type PlaneTarget } from "./internal.js";
+import { PlaneUpsample } from "./plane-upsample.js";
 
 /**
  * Linear-interpolation table along one axis: output position `o` reads input positions `i0[o]` and
@@ -354,11 +354,12 @@ export function bilinearUpsampleBackwardFrom(dOut: Tensor, channelOffset: number
  * new BilinearUpsample({ size: [7, 5], alignCorners: true });
  * ```
  */
-export class BilinearUpsample extends Layer {
+export class BilinearUpsample extends PlaneUpsample<BilinearPlan> {
   /** The validated size options. */
   readonly options: NormalizedSizeOptions;
   /** Whether corner pixels are aligned (`align_corners`). */
   readonly alignCorners: boolean;
+  protected readonly op = "BilinearUpsample";
   private cache: { key: string; plan: BilinearPlan } | undefined;
 
   constructor(options: BilinearUpsampleOptions) {
@@ -369,7 +370,7 @@ export class BilinearUpsample extends Layer {
     this.alignCorners = checkAlign(op, options.alignCorners);
   }
 
-  private plan(shape: Shape, dtype: DType): BilinearPlan {
+  protected plan(shape: Shape, dtype: DType): BilinearPlan {
     const key = `${shape[2]}x${shape[3]}:${dtype}`;
     if (this.cache?.key !== key) {
       this.cache = { key, plan: planBilinear("BilinearUpsample", shape, this.options, this.alignCorners, dtype) };
@@ -377,61 +378,11 @@ export class BilinearUpsample extends Layer {
     return this.cache.plan;
   }
 
-  forward(x: Tensor): Tensor {
-    checkImage("BilinearUpsample", x);
-    const plan = this.plan(x.shape, x.dtype);
-    const y = empty([x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW], x.dtype); // every element is written
-    forwardWithPlan(x, plan, ownPlanes(y));
-    this.saveForBackward({ shape: x.shape, outShape: y.shape, dtype: x.dtype, plan });
-    return y;
+  protected run(x: Tensor, plan: BilinearPlan, out: PlaneTarget): void {
+    forwardWithPlan(x, plan, out);
   }
 
-  /**
-   * The forward written into channels `[channelOffset, channelOffset + C)` of `out` (see
-   * {@link bilinearUpsampleInto}); saves what {@link BilinearUpsample.backward} and
-   * {@link BilinearUpsample.backwardFrom} need, as the forward does.
-   *
-   * @example
-   * ```ts
-   * up.forwardInto(x, cat, 0); // x [8, 64, 16, 16] into channels 0..64 of cat [8, 96, 32, 32]
-   * ```
-   */
-  forwardInto(x: Tensor, out: Tensor, channelOffset: number): void {
-    const op = "BilinearUpsample.forwardInto";
-    checkImage(op, x);
-    const plan = this.plan(x.shape, x.dtype);
-    const outShape = [x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW];
-    checkChannelSlice(op, "out", out, channelOffset, x.dtype, outShape);
-    forwardWithPlan(x, plan, channelPlanes(out, channelOffset, x.shape[1]));
-    this.saveForBackward({ shape: x.shape, outShape, dtype: x.dtype, plan });
+  protected runBackward(dy: PlaneTarget, dtype: DType, shape: Shape, plan: BilinearPlan): Tensor {
+    return backwardWithPlan(dy, dtype, shape, plan);
   }
-
-  backward(dy: Tensor): Tensor {
-    const { shape, outShape, dtype, plan } = this.takeSaved<BilinearSaved>();
-    checkGrad("BilinearUpsample.backward", dy, outShape, dtype);
-    return backwardWithPlan(ownPlanes(dy), dtype, shape, plan);
-  }
-
-  /**
-   * The backward with the upstream gradient read from channels `[channelOffset, channelOffset + C)`
-   * of `dOut` (see {@link bilinearUpsampleBackwardFrom}).
-   *
-   * @example
-   * ```ts
-   * const dx = up.backwardFrom(dcat, 0); // dcat [8, 96, 32, 32] -> dx [8, 64, 16, 16]
-   * ```
-   */
-  backwardFrom(dOut: Tensor, channelOffset: number): Tensor {
-    const { shape, outShape, dtype, plan } = this.takeSaved<BilinearSaved>();
-    checkChannelSlice("BilinearUpsample.backwardFrom", "gradient", dOut, channelOffset, dtype, outShape);
-    return backwardWithPlan(channelPlanes(dOut, channelOffset, shape[1]), dtype, shape, plan);
-  }
-}
-
-/** What {@link BilinearUpsample} saves for its backward. */
-interface BilinearSaved {
-  shape: Shape;
-  outShape: Shape;
-  dtype: DType;
-  plan: BilinearPlan;
 }

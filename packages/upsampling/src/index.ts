@@ -36,3 +36,4 @@ export {
   type TransposedConv2dWeightGradOptions,
   type Size2,
 } from "./transposed-conv2d.js";
+export { PlaneUpsample } from "./plane-upsample.js";

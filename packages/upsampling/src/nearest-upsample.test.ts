@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Arena, ArgumentError, ShapeError, Tensor, fromArray, getBackend, slice, withArena } from "@unetkit/tensor";
+import { ArgumentError, ShapeError, Tensor, fromArray, slice } from "@unetkit/tensor";
 import {
   NearestUpsample,
   interpolateOutputSize,
@@ -11,7 +11,7 @@ import {
   nearestUpsampleInto,
   type NearestUpsampleOptions,
 } from "./index.js";
-import { dot, randomTensor, scalarRelDiff } from "../test/helpers.js";
+import { dot, expectLayerSlices, randomTensor, scalarRelDiff } from "../test/helpers.js";
 
 /** An arbitrary size option: integer factors, per-axis factors, fractional factors or a size. */
 const sizeOption = fc.oneof(
@@ -203,21 +203,7 @@ describe("NearestUpsample", () => {
   });
 
   it("the layer's forwardInto and backwardFrom equal forward and backward on copies (in an arena too)", () => {
-    const up = new NearestUpsample({ scaleFactor: 2 });
-    const x = randomTensor([2, 3, 5, 4], 7, "float32");
-    const dOut = randomTensor([2, 5, 10, 8], 8, "float32");
-    const y = up.forward(x);
-    const dx = up.backward(slice(dOut, 1, 2, 5));
-    // in an arena, the operands lie in the backend's memory where it has its own (the wasm backend's blocks)
-    withArena(new Arena(getBackend()), () => {
-      const out = randomTensor([2, 5, 10, 8], 9, "float32");
-      up.forwardInto(randomTensor([2, 3, 5, 4], 7, "float32"), out, 2);
-      expect(Array.from(slice(out, 1, 2, 5).data)).toEqual(Array.from(y.data));
-      expect(Array.from(up.backwardFrom(randomTensor([2, 5, 10, 8], 8, "float32"), 2).data)).toEqual(Array.from(dx.data));
-    });
-    // forwardInto saves what backward needs too
-    up.forwardInto(x, randomTensor([2, 3, 10, 8], 1, "float32"), 0);
-    expect(Array.from(up.backward(slice(dOut, 1, 2, 5)).data)).toEqual(Array.from(dx.data));
+    expectLayerSlices(new NearestUpsample({ scaleFactor: 2 }));
   });
 
   it("refuses a channel slice that does not fit, naming the op and the shapes", () => {

@@ -1,5 +1,4 @@
 import { empty, ArgumentError, Tensor, backendFor, formatShape, type DType, type Shape, type TypedArray } from "@unetkit/tensor";
-import { Layer } from "@unetkit/layers";
 import {
   normalizeSizeOptions,
   resolveGeometry,
@@ -8,6 +7,7 @@ import {
   type NormalizedSizeOptions,
 } from "./interpolate-size.js";
 import { channelPlanes, checkChannelSlice, checkGrad, checkImage, checkKeys, ownPlanes, planeStart, type PlaneTarget } from "./internal.js";
+import { PlaneUpsample } from "./plane-upsample.js";
 
 /**
  * The source index of every output position along one axis for nearest-neighbour upsampling,
@@ -300,9 +300,10 @@ export function nearestUpsampleBackwardFrom(dOut: Tensor, channelOffset: number,
  * const dx = up.backward(dy);                     // [8, 64, 16, 16]
  * ```
  */
-export class NearestUpsample extends Layer {
+export class NearestUpsample extends PlaneUpsample<NearestPlan> {
   /** The validated size options. */
   readonly options: NormalizedSizeOptions;
+  protected readonly op = "NearestUpsample";
   private cache: { key: string; plan: NearestPlan } | undefined;
 
   constructor(options: NearestUpsampleOptions) {
@@ -311,7 +312,7 @@ export class NearestUpsample extends Layer {
     this.options = normalizeSizeOptions("NearestUpsample", options);
   }
 
-  private plan(shape: Shape): NearestPlan {
+  protected plan(shape: Shape): NearestPlan {
     const key = `${shape[2]}x${shape[3]}`;
     if (this.cache?.key !== key) {
       this.cache = { key, plan: planNearest(shape, this.options, "NearestUpsample") };
@@ -319,61 +320,11 @@ export class NearestUpsample extends Layer {
     return this.cache.plan;
   }
 
-  forward(x: Tensor): Tensor {
-    checkImage("NearestUpsample", x);
-    const plan = this.plan(x.shape);
-    const y = empty([x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW], x.dtype); // every element is copied from an input one
-    forwardWithPlan(x, plan, ownPlanes(y));
-    this.saveForBackward({ shape: x.shape, outShape: y.shape, dtype: x.dtype, plan });
-    return y;
+  protected run(x: Tensor, plan: NearestPlan, out: PlaneTarget): void {
+    forwardWithPlan(x, plan, out);
   }
 
-  /**
-   * The forward written into channels `[channelOffset, channelOffset + C)` of `out` (see
-   * {@link nearestUpsampleInto}); saves what {@link NearestUpsample.backward} and
-   * {@link NearestUpsample.backwardFrom} need, as the forward does.
-   *
-   * @example
-   * ```ts
-   * up.forwardInto(x, cat, 0); // x [8, 64, 16, 16] into channels 0..64 of cat [8, 96, 32, 32]
-   * ```
-   */
-  forwardInto(x: Tensor, out: Tensor, channelOffset: number): void {
-    const op = "NearestUpsample.forwardInto";
-    checkImage(op, x);
-    const plan = this.plan(x.shape);
-    const outShape = [x.shape[0], x.shape[1], plan.geometry.outH, plan.geometry.outW];
-    checkChannelSlice(op, "out", out, channelOffset, x.dtype, outShape);
-    forwardWithPlan(x, plan, channelPlanes(out, channelOffset, x.shape[1]));
-    this.saveForBackward({ shape: x.shape, outShape, dtype: x.dtype, plan });
+  protected runBackward(dy: PlaneTarget, dtype: DType, shape: Shape, plan: NearestPlan): Tensor {
+    return backwardWithPlan(dy, dtype, shape, plan);
   }
-
-  backward(dy: Tensor): Tensor {
-    const { shape, outShape, dtype, plan } = this.takeSaved<NearestSaved>();
-    checkGrad("NearestUpsample.backward", dy, outShape, dtype);
-    return backwardWithPlan(ownPlanes(dy), dtype, shape, plan);
-  }
-
-  /**
-   * The backward with the upstream gradient read from channels `[channelOffset, channelOffset + C)`
-   * of `dOut` (see {@link nearestUpsampleBackwardFrom}).
-   *
-   * @example
-   * ```ts
-   * const dx = up.backwardFrom(dcat, 0); // dcat [8, 96, 32, 32] -> dx [8, 64, 16, 16]
-   * ```
-   */
-  backwardFrom(dOut: Tensor, channelOffset: number): Tensor {
-    const { shape, outShape, dtype, plan } = this.takeSaved<NearestSaved>();
-    checkChannelSlice("NearestUpsample.backwardFrom", "gradient", dOut, channelOffset, dtype, outShape);
-    return backwardWithPlan(channelPlanes(dOut, channelOffset, shape[1]), dtype, shape, plan);
-  }
-}
-
-/** What {@link NearestUpsample} saves for its backward. */
-interface NearestSaved {
-  shape: Shape;
-  outShape: Shape;
-  dtype: DType;
-  plan: NearestPlan;
 }
