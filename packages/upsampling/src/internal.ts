@@ -47,7 +47,7 @@ export interface PlaneTarget {
 /** The planes of `t`, a tensor of its own (one run per image). */
 export function ownPlanes(t: Tensor): PlaneTarget {
   const [, c, h, w] = t.shape;
-  return { data: t.data, runPlanes: Math.max(1, c), runStride: c * h * w };
+  return { data: t.data, runPlanes: Math.max(1, c), runStride: Math.max(1, c) * h * w };
 }
 
 /** Channels `[offset, offset + channels)` of the NCHW tensor `t` (checked by {@link checkChannelSlice}). */
