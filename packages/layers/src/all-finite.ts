@@ -2,8 +2,8 @@ import type { TypedArray } from "@unetkit/tensor";
 
 /**
  * Whether every element of `d` is finite (no NaN, no infinity). `v * 0` is +-0 for a finite `v` and
- * NaN otherwise, so four running sums of them, without a branch per element, are 0 exactly when
- * every value is finite: about 3x faster than testing each value (the losses check their inputs
+ * NaN otherwise, so their sum, without a branch per element, is 0 exactly when
+ * every value is finite: about 2x faster than testing each value (the losses check their inputs
  * and the optimizers their gradients on every step). Internal to the package.
  *
  * @example
@@ -13,17 +13,22 @@ import type { TypedArray } from "@unetkit/tensor";
  * ```
  */
 export function allFinite(d: TypedArray): boolean {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n4 = d.length & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    s0 += d[i] * 0;
-    s1 += d[i + 1] * 0;
-    s2 += d[i + 2] * 0;
-    s3 += d[i + 3] * 0;
-  }
-  for (let i = n4; i < d.length; i++) s0 += d[i] * 0;
-  return s0 + s1 + s2 + s3 === 0;
+  const n = d.length;
+  const n4 = n & ~3;
+  let s = zeroSum(d, n4);
+  for (let i = n4; i < n; i++) s += d[i] * 0;
+  return s === 0;
+}
+
+/**
+ * The sum of `d[i] * 0` over the first `n4` elements (a multiple of 4), four at a time. The loop is
+ * alone in its function on purpose: V8 compiles a long first call's loop on the fly (on-stack
+ * replacement) before the code after the loop has ever run, and in Node 20 that code's operations
+ * without type feedback then deoptimised every later call (about 1.7 ms per SimpleUNet step
+ * instead of 0.2).
+ */
+function zeroSum(d: TypedArray, n4: number): number {
+  let s = 0;
+  for (let i = 0; i < n4; i += 4) s += d[i] * 0 + d[i + 1] * 0 + (d[i + 2] * 0 + d[i + 3] * 0);
+  return s;
 }
