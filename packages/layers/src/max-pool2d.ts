@@ -167,12 +167,13 @@ export function maxPool2dBackward(dy: Tensor, indices: Int32Array, inputShape: S
       `gradient ${formatShape(dy.shape)} with ${indices.length} indices does not match input ${formatShape(inputShape)}`,
     );
   }
-  const dx = new Tensor(dy.dtype, inputShape);
+  const kernels = backendFor(dy.dtype);
+  // a backend's kernel overwrites dx (zeros first); the loop below adds into zeros
+  const dx = kernels.maxPoolBackward ? empty(inputShape, dy.dtype) : new Tensor(dy.dtype, inputShape);
   const gd = dy.data;
   const dd = dx.data;
   const planeIn = H * W;
   const planeOut = dy.shape[2] * dy.shape[3];
-  const kernels = backendFor(dy.dtype);
   if (kernels.maxPoolBackward) {
     // A backend's kernel: the same float adds in the same order.
     kernels.maxPoolBackward({ dy: gd, indices, dx: dd, planes: n * c, inPlane: planeIn, outPlane: planeOut });
