@@ -145,12 +145,17 @@ const LOSS_CHUNK = 1 << 18;
 
 const kernels = (area: OperandArea) => area.exports as unknown as ElementwiseExports;
 
+/** Throws unless `a` is a Float32Array (the wasm backend computes float32 only). */
+function checkFloat32(op: string, name: string, a: TypedArray): asserts a is Float32Array {
+  if (!(a instanceof Float32Array)) {
+    throw new ArgumentError(op, `the wasm backend computes float32 only (${name} is ${(a as object)?.constructor?.name})`);
+  }
+}
+
 function checkF32(op: string, named: Record<string, TypedArray>, length: number): void {
   for (const name in named) {
     const a = named[name];
-    if (!(a instanceof Float32Array)) {
-      throw new ArgumentError(op, `the wasm backend computes float32 only (${name} is ${(a as object)?.constructor?.name})`);
-    }
+    checkFloat32(op, name, a);
     if (a.length !== length) {
       throw new ArgumentError(op, `${name} has ${a.length} elements, expected ${length}`);
     }
@@ -665,10 +670,12 @@ export function maxPoolBackwardWasm(area: OperandArea, args: MaxPoolBackwardArgs
 }
 
 /**
- * The runs of {@link PlaneRuns} for `planes` planes of `size` elements in an array of `length`
- * elements, checked (`args` without runs: one contiguous run, the array exactly `planes * size`).
+ * The runs of {@link PlaneRuns} for `planes` planes of `size` elements in the float32 array `a`,
+ * checked (`args` without runs: one contiguous run, the array exactly `planes * size`).
  */
-function planeRuns(op: string, name: string, args: Partial<PlaneRuns>, planes: number, size: number, length: number): PlaneRuns {
+function planeRuns(op: string, name: string, a: TypedArray, args: Partial<PlaneRuns>, planes: number, size: number): PlaneRuns {
+  checkFloat32(op, name, a);
+  const length = a.length;
   if (args.runPlanes === undefined && args.runStride === undefined) {
     if (length !== planes * size) throw new ArgumentError(op, `${name} has ${length} elements, expected ${planes * size}`);
     return { runPlanes: Math.max(1, planes), runStride: planes * size };
@@ -715,8 +722,7 @@ export function upsampleNearest2xWasm(area: OperandArea, args: UpsampleNearest2x
   checkCounts(op, { planes, height: H, width: W });
   const inPlane = H * W;
   checkF32(op, { x }, planes * inPlane);
-  if (!(y instanceof Float32Array)) throw new ArgumentError(op, `the wasm backend computes float32 only (y is ${(y as object)?.constructor?.name})`);
-  const runs = planeRuns(op, "y", args, planes, 4 * inPlane, y.length);
+  const runs = planeRuns(op, "y", y, args, planes, 4 * inPlane);
   if (planes * inPlane === 0) return;
   const at = residents(area, [x, y]);
   if (at !== null) {
@@ -754,8 +760,7 @@ export function upsampleNearest2xBackwardWasm(area: OperandArea, args: UpsampleN
   const { dy, dx, planes, height: H, width: W } = args;
   checkCounts(op, { planes, height: H, width: W });
   const inPlane = H * W;
-  if (!(dy instanceof Float32Array)) throw new ArgumentError(op, `the wasm backend computes float32 only (dy is ${(dy as object)?.constructor?.name})`);
-  const runs = planeRuns(op, "dy", args, planes, 4 * inPlane, dy.length);
+  const runs = planeRuns(op, "dy", dy, args, planes, 4 * inPlane);
   checkF32(op, { dx }, planes * inPlane);
   if (planes * inPlane === 0) return;
   const at = residents(area, [dy, dx]);
@@ -813,8 +818,7 @@ function bilinearCall(
   const narrow = forward ? src : dst;
   const [wideName, narrowName] = forward ? ["y", "x"] : ["dy", "dx"];
   checkF32(op, { [narrowName]: narrow }, planes * inPlane);
-  if (!(wide instanceof Float32Array)) throw new ArgumentError(op, `the wasm backend computes float32 only (${wideName} is ${(wide as object)?.constructor?.name})`);
-  const runs = planeRuns(op, wideName, g, planes, outPlane, wide.length);
+  const runs = planeRuns(op, wideName, wide, g, planes, outPlane);
   checkTable(op, "row", rows, inH, outH);
   checkTable(op, "column", cols, inW, outW);
   // (an output from an empty input cannot get here: the tables' checks refuse indices into nothing)
