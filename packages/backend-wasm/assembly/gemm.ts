@@ -13,21 +13,23 @@
 // A is not packed: at the conv shapes A (or B) is the large operand and is used once per micro-panel
 // row, so packing it would double its memory traffic; the micro-kernel reads it in place with a row
 // stride and a p stride. B is packed (it is re-used by every row block and its rows may be far apart).
-import { MR, NR, microKernel, microKernelPart } from "./microkernel";
+import { MR, NR, microKernel, microKernelPart, microKernelPartTouch, microKernelTouch, touchSum } from "./microkernel";
 
 const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 1024;
 /** With A transposed, rows of A (p) per part of a tile's sum (see gemm). */
-const PSUB: i32 = 128;
+const PSUB: i32 = 64;
 /** With A transposed, the widest column block whose MCT x nc raw sums are kept between parts. */
 const ACC_NC: i32 = 32;
 /** With A transposed and parts, rows of op(A) per row block. */
-const MCT: i32 = 256;
+const MCT: i32 = 1024;
+/** With A transposed and parts, the smallest A (bytes) whose next part is touched ahead (see gemm). */
+const TOUCH_MIN_BYTES: i64 = 4 << 20;
 
 /** Bytes of scratch one call of {@link gemm} needs (packed B block, an edge tile, raw sums). */
 export function gemmScratchBytes(): i32 {
-  return (KC * NC + MR * NR + MCT * ACC_NC) * 4;
+  return (KC * NC + MR * NR + MCT * ACC_NC) * 4 + 16;
 }
 
 /** Transposes the 4x4 block of rows r0..r3 and stores its columns at d, d+pitch, d+2*pitch, d+3*pitch. */
@@ -114,22 +116,39 @@ const QUARTERS_MIN_M: i32 = 512;
  * When the tile's sum over the block is split into parts (acc != 0: one 4x8 tile of raw sums per
  * panel at acc), init continues from the sums stored there, and a part that is not the last
  * stores its sums back instead of writing C.
+ *
+ * With touching (a constant at each call site; A transposed, so ars == 4), the full tiles also read
+ * one byte per step of the bytes [touch, touchEnd): ks reads tstep bytes apart per panel, the
+ * panels one after the other (see gemm).
  */
 // @ts-ignore: decorator
 @inline function rowTile(ks: i32, kc: i32, ap: usize, ars: usize, ps: usize, mr: i32, nc: i32, packedB: usize, cp: usize, crs: usize,
-  tile: usize, mode: i32, alphaV: v128, betaV: v128, beta: f32, acc: usize, init: bool, last: bool): void {
+  tile: usize, mode: i32, alphaV: v128, betaV: v128, beta: f32, acc: usize, init: bool, last: bool,
+  touching: bool, touch: usize, tstep: usize, touchEnd: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bp = packedB + (<usize>(jr * kc) << 2);
     const at = acc + (<usize>(jr * MR) << 2);
     const from: usize = init ? at : 0;
+    // this panel's reads: ks of them from touch, tstep apart, none at or past touchEnd
+    let t = ap;
+    let step: usize = 0;
+    if (touching) {
+      if (touch < touchEnd) {
+        t = touch;
+        step = touch + <usize>ks * tstep <= touchEnd ? tstep : (touchEnd - touch) / <usize>ks;
+      }
+      touch += <usize>ks * tstep;
+    }
     if (!last) {
-      microKernelPart(ks, ap, ars, ps, mr, bp, from, at);
+      if (touching && mr == MR) microKernelPartTouch(ks, ap, ps, bp, from, at, t, step);
+      else microKernelPart(ks, ap, ars, ps, mr, bp, from, at);
       continue;
     }
     const cj0 = cp + (<usize>jr << 2);
     if (mr == MR && nr == NR) {
-      microKernel(ks, ap, ars, ps, MR, bp, cj0, crs, mode, alphaV, betaV, from);
+      if (touching) microKernelTouch(ks, ap, ps, bp, cj0, crs, mode, alphaV, betaV, from, t, step);
+      else microKernel(ks, ap, ars, ps, MR, bp, cj0, crs, mode, alphaV, betaV, from);
     } else {
       microKernel(ks, ap, ars, ps, mr, bp, tile, <usize>NR << 2, 0, alphaV, betaV, from);
       for (let r = 0; r < mr; r++) {
@@ -162,7 +181,7 @@ const QUARTERS_MIN_M: i32 = 512;
   tile: usize, alphaV: v128, betaV: v128, beta: f32): void {
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
-    rowTile(kc, kc, ap + <usize>pc * ps, ars, ps, mr, nc, packedB + (<usize>(pc * ncPad) << 2), cp, crs, tile, blockMode(pc, beta), alphaV, betaV, beta, 0, false, true);
+    rowTile(kc, kc, ap + <usize>pc * ps, ars, ps, mr, nc, packedB + (<usize>(pc * ncPad) << 2), cp, crs, tile, blockMode(pc, beta), alphaV, betaV, beta, 0, false, true, false, 0, 0, 0);
   }
 }
 
@@ -184,6 +203,19 @@ const QUARTERS_MIN_M: i32 = 512;
  * next PSUB, its raw sums kept in scratch between parts and resumed in the same accumulators, so
  * the sums are the same bits as in one sweep. A part is PSUB whole rows of A, contiguous; one tile
  * over the whole block strides down 256 rows. At 576x8192x32 (A 19 MB) 25 -> 30 GFLOP/s.
+ *
+ * Those parts still wait on DRAM when A is larger than the last-level cache: each tile reads its
+ * column of a part as PSUB lines a row apart, so the part's lines are first asked for in bursts,
+ * four tiles sharing a line, and wasm has no prefetch instruction. So when A is at least
+ * TOUCH_MIN_BYTES with rows one after the other (lda == m, one row block), the micro-kernels of
+ * each part also read one byte per step of the next part (the next PSUB rows of A), spread
+ * evenly over all the part's steps: a slow sequential stream that the hardware prefetcher runs
+ * ahead of, so the next part is in the cache when its turn comes. The reads change no result.
+ * Measured on 1 thread (AMD EPYC, 8 MB L3, relaxed-SIMD build, operands in wasm memory):
+ * 144x32768x16 (A 19 MB) 21.6 -> 27-29 GFLOP/s; with PSUB 64 instead of 128 as well (parts of
+ * 147 KB instead of 295 KB at m = 576), 576x8192x32 24 -> 28-29. A burst of reads per tile
+ * instead (32 lines at once) was slower than none, and so were reads of row segments when a row
+ * block is narrower than A (MCT was 256 then; it is now 1024, so m <= 1024 is one row block).
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
   b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize): void {
@@ -233,35 +265,55 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
       if (transA && nc <= ACC_NC && kc > PSUB) {
         // by parts of PSUB rows of A: each part reads PSUB whole rows of A (contiguous) for every
         // tile of the row block, so A streams through in order; raw sums wait in acc between parts
+        const panels = (nc + NR - 1) / NR;
         for (let ic = 0; ic < m; ic += MCT) {
           const mc = min(MCT, m - ic);
+          // touch the next part ahead when A is large and the parts are whole rows of A, one after
+          // the other (one row block, no gaps between rows)
+          const touching = mc == m && lda == m && <i64>k * <i64>lda * 4 >= TOUCH_MIN_BYTES;
+          const calls = <usize>((mc + MR - 1) / MR) * <usize>panels;
           for (let p0 = 0; p0 < kc; p0 += PSUB) {
             const ks = min(PSUB, kc - p0);
             const bp = packedB + (<usize>(p0 * NR) << 2);
             const last = p0 + ks >= kc;
+            // the next part's rows of A (the next PSUB rows, in this KC block or the next), cut into
+            // one piece per micro-kernel call of this part, tstep bytes per step
+            const next = pc + p0 + ks;
+            const touchFrom = a + <usize>next * ps;
+            const touchEnd = touching ? a + <usize>min(next + PSUB, k) * ps : 0;
+            const steps = calls * <usize>ks;
+            const tstep = touching ? (touchEnd - touchFrom + steps - 1) / steps : 0;
             for (let ir = 0; ir < mc; ir += MR) {
               const row = ic + ir;
               const at = acc + (<usize>(ir * ncPad) << 2);
-              rowTile(ks, kc, a0 + <usize>row * rs + <usize>p0 * ps, rs, ps, min(MR, mc - ir), nc, bp, c0 + <usize>row * ldcBytes, ldcBytes,
-                tile, mode, alphaV, betaV, beta, at, p0 > 0, last);
+              const ap = a0 + <usize>row * rs + <usize>p0 * ps;
+              const cp = c0 + <usize>row * ldcBytes;
+              if (touching) {
+                const touch = touchFrom + <usize>(ir / MR) * <usize>panels * <usize>ks * tstep;
+                rowTile(ks, kc, ap, rs, ps, min(MR, mc - ir), nc, bp, cp, ldcBytes, tile, mode, alphaV, betaV, beta, at, p0 > 0, last, true, touch, tstep, touchEnd);
+              } else {
+                rowTile(ks, kc, ap, rs, ps, min(MR, mc - ir), nc, bp, cp, ldcBytes, tile, mode, alphaV, betaV, beta, at, p0 > 0, last, false, 0, 0, 0);
+              }
             }
           }
         }
         continue;
       }
       for (let i = 0; i < q; i++) {
-        rowTile(kc, kc, a0 + <usize>i * rs, <usize>q * rs, ps, MR, nc, packedB, c0 + <usize>i * ldcBytes, <usize>q * ldcBytes, tile, mode, alphaV, betaV, beta, 0, false, true);
+        rowTile(kc, kc, a0 + <usize>i * rs, <usize>q * rs, ps, MR, nc, packedB, c0 + <usize>i * ldcBytes, <usize>q * ldcBytes, tile, mode, alphaV, betaV, beta, 0, false, true, false, 0, 0, 0);
       }
       // the rows past the quarters (all of them without quarters), in adjacent tiles
       for (let ic = q << 2; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         for (let ir = 0; ir < mc; ir += MR) {
           const row = ic + ir;
-          rowTile(kc, kc, a0 + <usize>row * rs, rs, ps, min(MR, mc - ir), nc, packedB, c0 + <usize>row * ldcBytes, ldcBytes, tile, mode, alphaV, betaV, beta, 0, false, true);
+          rowTile(kc, kc, a0 + <usize>row * rs, rs, ps, min(MR, mc - ir), nc, packedB, c0 + <usize>row * ldcBytes, ldcBytes, tile, mode, alphaV, betaV, beta, 0, false, true, false, 0, 0, 0);
         }
       }
     }
   }
+  // the touch reads' sum, stored so that they are not optimised away (it means nothing)
+  store<u32>(acc + (<usize>(MCT * ACC_NC) << 2), touchSum);
 }
 
 /**

@@ -14,6 +14,12 @@ export const NR: i32 = 8;
 }
 
 /**
+ * Sum of the bytes the micro-kernels read through their touch pointer (see microKernel), kept so that
+ * the reads are not optimised away; the GEMM stores it in its scratch.
+ */
+export let touchSum: u32 = 0;
+
+/**
  * The first part of a tile's sum over p, or a middle one: acc = init (or 0) + A[4 x kc] * Bp[kc x 8],
  * stored raw (no alpha) as 32 row-major floats at acc, for a later microKernelPart or
  * microKernel call with init = acc to continue. A and Bp as in microKernel.
@@ -101,6 +107,127 @@ export const NR: i32 = 8;
     a0 += ps; a1 += ps; a2 += ps; a3 += ps;
     bp += 32;
   }
+  c00 = f32x4.mul(c00, alpha);
+  c01 = f32x4.mul(c01, alpha);
+  c10 = f32x4.mul(c10, alpha);
+  c11 = f32x4.mul(c11, alpha);
+  c20 = f32x4.mul(c20, alpha);
+  c21 = f32x4.mul(c21, alpha);
+  c30 = f32x4.mul(c30, alpha);
+  c31 = f32x4.mul(c31, alpha);
+  if (mode == 0) {
+    v128.store(c + 0 * ldc, c00, 0);
+    v128.store(c + 0 * ldc, c01, 16);
+    v128.store(c + 1 * ldc, c10, 0);
+    v128.store(c + 1 * ldc, c11, 16);
+    v128.store(c + 2 * ldc, c20, 0);
+    v128.store(c + 2 * ldc, c21, 16);
+    v128.store(c + 3 * ldc, c30, 0);
+    v128.store(c + 3 * ldc, c31, 16);
+  } else if (mode == 1) {
+    v128.store(c + 0 * ldc, f32x4.add(f32x4.mul(v128.load(c + 0 * ldc, 0), beta), c00), 0);
+    v128.store(c + 0 * ldc, f32x4.add(f32x4.mul(v128.load(c + 0 * ldc, 16), beta), c01), 16);
+    v128.store(c + 1 * ldc, f32x4.add(f32x4.mul(v128.load(c + 1 * ldc, 0), beta), c10), 0);
+    v128.store(c + 1 * ldc, f32x4.add(f32x4.mul(v128.load(c + 1 * ldc, 16), beta), c11), 16);
+    v128.store(c + 2 * ldc, f32x4.add(f32x4.mul(v128.load(c + 2 * ldc, 0), beta), c20), 0);
+    v128.store(c + 2 * ldc, f32x4.add(f32x4.mul(v128.load(c + 2 * ldc, 16), beta), c21), 16);
+    v128.store(c + 3 * ldc, f32x4.add(f32x4.mul(v128.load(c + 3 * ldc, 0), beta), c30), 0);
+    v128.store(c + 3 * ldc, f32x4.add(f32x4.mul(v128.load(c + 3 * ldc, 16), beta), c31), 16);
+  } else {
+    v128.store(c + 0 * ldc, f32x4.add(v128.load(c + 0 * ldc, 0), c00), 0);
+    v128.store(c + 0 * ldc, f32x4.add(v128.load(c + 0 * ldc, 16), c01), 16);
+    v128.store(c + 1 * ldc, f32x4.add(v128.load(c + 1 * ldc, 0), c10), 0);
+    v128.store(c + 1 * ldc, f32x4.add(v128.load(c + 1 * ldc, 16), c11), 16);
+    v128.store(c + 2 * ldc, f32x4.add(v128.load(c + 2 * ldc, 0), c20), 0);
+    v128.store(c + 2 * ldc, f32x4.add(v128.load(c + 2 * ldc, 16), c21), 16);
+    v128.store(c + 3 * ldc, f32x4.add(v128.load(c + 3 * ldc, 0), c30), 0);
+    v128.store(c + 3 * ldc, f32x4.add(v128.load(c + 3 * ldc, 16), c31), 16);
+  }
+}
+
+/**
+ * microKernelPart for 4 adjacent rows of op(A) (A transposed), and each step also reads one byte
+ * through the touch pointer (see microKernelTouch).
+ */
+// @ts-ignore: decorator
+@inline export function microKernelPartTouch(kc: i32, a: usize, ps: usize, bp: usize, init: usize, acc: usize, touch: usize, tstep: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (init != 0) {
+    c00 = v128.load(init, 0);
+    c01 = v128.load(init, 16);
+    c10 = v128.load(init, 32);
+    c11 = v128.load(init, 48);
+    c20 = v128.load(init, 64);
+    c21 = v128.load(init, 80);
+    c30 = v128.load(init, 96);
+    c31 = v128.load(init, 112);
+  }
+  const bEnd = bp + (<usize>kc << 5);
+  let tsum: u32 = 0;
+  while (bp < bEnd) {
+    tsum += load<u8>(touch); touch += tstep;
+    const b0 = v128.load(bp, 0);
+    const b1 = v128.load(bp, 16);
+    let x: v128;
+    x = v128.load32_splat(a, 0); c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4); c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a, 8); c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a, 12); c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    a += ps;
+    bp += 32;
+  }
+  touchSum += tsum;
+  v128.store(acc, c00, 0);
+  v128.store(acc, c01, 16);
+  v128.store(acc, c10, 32);
+  v128.store(acc, c11, 48);
+  v128.store(acc, c20, 64);
+  v128.store(acc, c21, 80);
+  v128.store(acc, c30, 96);
+  v128.store(acc, c31, 112);
+}
+
+/**
+ * microKernel for 4 adjacent rows of op(A) (A transposed: element (r, p) at a + r*4 + p*ps bytes),
+ * and each step also reads one byte at touch, touch + tstep, ...: kc reads spread evenly
+ * over the loop, which the GEMM aims at the part of A it reads next, so that the hardware prefetcher
+ * streams that part in while this tile computes (see gemm). The reads change no result (their sum
+ * goes to touchSum); the caller keeps touch + (kc - 1) * tstep inside memory it owns.
+ */
+// @ts-ignore: decorator
+@inline export function microKernelTouch(kc: i32, a: usize, ps: usize, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128, init: usize, touch: usize, tstep: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (init != 0) {
+    c00 = v128.load(init, 0);
+    c01 = v128.load(init, 16);
+    c10 = v128.load(init, 32);
+    c11 = v128.load(init, 48);
+    c20 = v128.load(init, 64);
+    c21 = v128.load(init, 80);
+    c30 = v128.load(init, 96);
+    c31 = v128.load(init, 112);
+  }
+  const bEnd = bp + (<usize>kc << 5);
+  let tsum: u32 = 0;
+  while (bp < bEnd) {
+    tsum += load<u8>(touch); touch += tstep;
+    const b0 = v128.load(bp, 0);
+    const b1 = v128.load(bp, 16);
+    let x: v128;
+    x = v128.load32_splat(a, 0); c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4); c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a, 8); c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a, 12); c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    a += ps;
+    bp += 32;
+  }
+  touchSum += tsum;
   c00 = f32x4.mul(c00, alpha);
   c01 = f32x4.mul(c01, alpha);
   c10 = f32x4.mul(c10, alpha);

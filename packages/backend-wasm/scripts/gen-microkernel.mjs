@@ -24,10 +24,17 @@ out(`  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);`);
 out(`  return f32x4.add(c, f32x4.mul(a, b));`);
 out(`}`);
 out("");
+out(`/**`);
+out(` * Sum of the bytes the micro-kernels read through their touch pointer (see microKernel), kept so that`);
+out(` * the reads are not optimised away; the GEMM stores it in its scratch.`);
+out(` */`);
+out(`export let touchSum: u32 = 0;`);
+out("");
 // The accumulators start at zero (init == 0) or at the ${MR * NR} floats stored at init (row-major, the
 // raw sums a microKernelPart call left there), then run over p in ascending order: splitting the
 // p range into consecutive parts this way gives the same bits as one call over the whole range.
-const body = () => {
+// With touch, each step also reads one byte at touch, touch + tstep, ... (see microKernelTouch).
+const body = (touch) => {
   for (let r = 0; r < MR; r++) out(`  let ${Array.from({ length: NV }, (_, v) => `c${r}${v} = f32x4.splat(0)`).join(", ")};`);
   out(`  if (init != 0) {`);
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`    c${r}${v} = v128.load(init, ${(r * NV + v) * 16});`);
@@ -35,54 +42,79 @@ const body = () => {
   // Row pointers are loop-carried (advanced by ps each step): written as offsets from one pointer,
   // binaryen sinks the single-use offset computations into the loop body and V8 recomputes them
   // (min, imul) on every iteration (seen in --print-wasm-code); the loop ends on B's end pointer.
-  for (let r = 0; r < MR; r++) out(`  let a${r}: usize = a${r ? ` + <usize>min(${r}, mr - 1) * rs` : ""};`);
+  if (!touch) for (let r = 0; r < MR; r++) out(`  let a${r}: usize = a${r ? ` + <usize>min(${r}, mr - 1) * rs` : ""};`);
   out(`  const bEnd = bp + (<usize>kc << ${Math.log2(NR * 4)});`);
+  if (touch) out(`  let tsum: u32 = 0;`);
   out(`  while (bp < bEnd) {`);
+  // in variants of their own: a flag tested in the loop, even a constant one at an inlined call site,
+  // cost the A^T shapes 3-4 GFLOP/s (measured); the plain kernels have no trace of the touch
+  if (touch) out(`    tsum += load<u8>(touch); touch += tstep;`);
   for (let v = 0; v < NV; v++) out(`    const b${v} = v128.load(bp, ${v * 16});`);
   out(`    let x: v128;`);
   for (let r = 0; r < MR; r++) {
-    let s = `    x = v128.load32_splat(a${r});`;
+    let s = touch ? `    x = v128.load32_splat(a, ${r * 4});` : `    x = v128.load32_splat(a${r});`;
     for (let v = 0; v < NV; v++) s += ` c${r}${v} = madd(x, b${v}, c${r}${v});`;
     out(s);
   }
-  out(`    ${Array.from({ length: MR }, (_, r) => `a${r} += ps;`).join(" ")}`);
+  out(touch ? `    a += ps;` : `    ${Array.from({ length: MR }, (_, r) => `a${r} += ps;`).join(" ")}`);
   out(`    bp += ${NR * 4};`);
   out(`  }`);
+  if (touch) out(`  touchSum += tsum;`);
 };
 
-out(`/**`);
-out(` * The first part of a tile's sum over p, or a middle one: acc = init (or 0) + A[${MR} x kc] * Bp[kc x ${NR}],`);
-out(` * stored raw (no alpha) as ${MR * NR} row-major floats at acc, for a later microKernelPart or`);
-out(` * microKernel call with init = acc to continue. A and Bp as in microKernel.`);
-out(` */`);
-out(`// @ts-ignore: decorator`);
-out(`@inline export function microKernelPart(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, init: usize, acc: usize): void {`);
-body();
-for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`  v128.store(acc, c${r}${v}, ${(r * NV + v) * 16});`);
-out(`}`);
-out("");
-out(`/**`);
-out(` * The ${MR}x${NR} micro-kernel: acc = A[${MR} x kc] * Bp[kc x ${NR}], then C = alpha*acc (mode 0),`);
-out(` * C = C*beta + alpha*acc (mode 1) or C = C + alpha*acc (mode 2) on the ${MR}x${NR} tile at byte address c`);
-out(` * with row pitch ldc bytes; the sums start at 0, or at the raw sums stored at init (see microKernelPart).`);
-out(` * A is read in place: element (r, p) at a + min(r, mr-1)*rs + p*ps bytes`);
-out(` * (rows past mr repeat row mr-1 and must be discarded by the caller). Bp is a packed B micro-panel:`);
-out(` * kc groups of ${NR} contiguous floats. Every element's sum runs over p in ascending order in its own`);
-out(` * lane, so the result does not depend on where the tile sits in C.`);
-out(` */`);
-out(`// @ts-ignore: decorator`);
-out(`@inline export function microKernel(kc: i32, a: usize, rs: usize, ps: usize, mr: i32, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128, init: usize): void {`);
-body();
-for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`  c${r}${v} = f32x4.mul(c${r}${v}, alpha);`);
 const st = (f) => {
   for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`    v128.store(c + ${r} * ldc, ${f(`v128.load(c + ${r} * ldc, ${v * 16})`, `c${r}${v}`)}, ${v * 16});`);
 };
-out(`  if (mode == 0) {`);
-st((cv, acc) => acc);
-out(`  } else if (mode == 1) {`);
-st((cv, acc) => `f32x4.add(f32x4.mul(${cv}, beta), ${acc})`);
-out(`  } else {`);
-st((cv, acc) => `f32x4.add(${cv}, ${acc})`);
-out(`  }`);
-out(`}`);
+for (const touch of [false, true]) {
+  const sfx = touch ? "Touch" : "";
+  const tparams = touch ? ", touch: usize, tstep: usize" : "";
+  // the touch variants serve A transposed only: the tile's MR rows of op(A) are adjacent floats
+  const aparams = touch ? "a: usize, ps: usize" : "a: usize, rs: usize, ps: usize, mr: i32";
+  out(`/**`);
+  if (touch) {
+    out(` * microKernelPart for ${MR} adjacent rows of op(A) (A transposed), and each step also reads one byte`);
+    out(` * through the touch pointer (see microKernelTouch).`);
+  } else {
+    out(` * The first part of a tile's sum over p, or a middle one: acc = init (or 0) + A[${MR} x kc] * Bp[kc x ${NR}],`);
+    out(` * stored raw (no alpha) as ${MR * NR} row-major floats at acc, for a later microKernelPart or`);
+    out(` * microKernel call with init = acc to continue. A and Bp as in microKernel.`);
+  }
+  out(` */`);
+  out(`// @ts-ignore: decorator`);
+  out(`@inline export function microKernelPart${sfx}(kc: i32, ${aparams}, bp: usize, init: usize, acc: usize${tparams}): void {`);
+  body(touch);
+  for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`  v128.store(acc, c${r}${v}, ${(r * NV + v) * 16});`);
+  out(`}`);
+  out("");
+  out(`/**`);
+  if (touch) {
+    out(` * microKernel for ${MR} adjacent rows of op(A) (A transposed: element (r, p) at a + r*4 + p*ps bytes),`);
+    out(` * and each step also reads one byte at touch, touch + tstep, ...: kc reads spread evenly`);
+    out(` * over the loop, which the GEMM aims at the part of A it reads next, so that the hardware prefetcher`);
+    out(` * streams that part in while this tile computes (see gemm). The reads change no result (their sum`);
+    out(` * goes to touchSum); the caller keeps touch + (kc - 1) * tstep inside memory it owns.`);
+  } else {
+    out(` * The ${MR}x${NR} micro-kernel: acc = A[${MR} x kc] * Bp[kc x ${NR}], then C = alpha*acc (mode 0),`);
+    out(` * C = C*beta + alpha*acc (mode 1) or C = C + alpha*acc (mode 2) on the ${MR}x${NR} tile at byte address c`);
+    out(` * with row pitch ldc bytes; the sums start at 0, or at the raw sums stored at init (see microKernelPart).`);
+    out(` * A is read in place: element (r, p) at a + min(r, mr-1)*rs + p*ps bytes`);
+    out(` * (rows past mr repeat row mr-1 and must be discarded by the caller). Bp is a packed B micro-panel:`);
+    out(` * kc groups of ${NR} contiguous floats. Every element's sum runs over p in ascending order in its own`);
+    out(` * lane, so the result does not depend on where the tile sits in C.`);
+  }
+  out(` */`);
+  out(`// @ts-ignore: decorator`);
+  out(`@inline export function microKernel${sfx}(kc: i32, ${aparams}, bp: usize, c: usize, ldc: usize, mode: i32, alpha: v128, beta: v128, init: usize${tparams}): void {`);
+  body(touch);
+  for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) out(`  c${r}${v} = f32x4.mul(c${r}${v}, alpha);`);
+  out(`  if (mode == 0) {`);
+  st((cv, acc) => acc);
+  out(`  } else if (mode == 1) {`);
+  st((cv, acc) => `f32x4.add(f32x4.mul(${cv}, beta), ${acc})`);
+  out(`  } else {`);
+  st((cv, acc) => `f32x4.add(${cv}, ${acc})`);
+  out(`  }`);
+  out(`}`);
+  if (!touch) out("");
+}
 writeFileSync(new URL("../assembly/microkernel.ts", import.meta.url), lines.join("\n") + "\n");

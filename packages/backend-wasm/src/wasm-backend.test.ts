@@ -188,11 +188,11 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
   it("with A transposed, at most 32 columns and a long k (each block's sums in parts, kept between row sweeps): the TypeScript GEMM, and the bits of the same columns computed in one sweep", () => {
     fc.assert(
       fc.property(
-        // m across the row block (256) and not always a multiple of 4; k across a part (128), a block
-        // (256) and a last block of at most one part; n within a column block of sums (32), not always
-        // a multiple of the panel (8)
+        // m sometimes across the row block (1024) and not always a multiple of 4; k across a part (64),
+        // a block (256) and a last block of at most one part; n within a column block of sums (32), not
+        // always a multiple of the panel (8)
         fc.record({
-          m: fc.integer({ min: 1, max: 300 }),
+          m: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1020, max: 1100 })),
           n: fc.integer({ min: 1, max: 32 }),
           k: fc.integer({ min: 129, max: 700 }),
           extra: fc.integer({ min: 1, max: 12 }),
@@ -224,6 +224,45 @@ describe.each(["plain", "fma"] as const)("wasm gemm, %s SIMD build", (build) => 
         },
       ),
       { numRuns: 20 },
+    );
+  });
+
+  it("with A transposed, at most 32 columns and A of 4 MB or more with unpadded rows (each part's micro-kernels also read the next part ahead): the TypeScript GEMM, and the bits of the same GEMM on padded rows (not read ahead) and on 2 threads", () => {
+    fc.assert(
+      fc.property(
+        // A (k x m floats) just past 4 MB, or a little more than one KC block (256) past it, so that
+        // the last parts (the last one short of 64 rows when k is not a multiple) have no next part
+        // or a short one; m not always a multiple of 4 (an edge tile of plain micro-kernels), n not
+        // always a multiple of 8
+        fc.record({
+          m: fc.integer({ min: 100, max: 300 }),
+          n: fc.integer({ min: 1, max: 32 }),
+          extraK: fc.integer({ min: 0, max: 300 }),
+        }),
+        caseArb(1),
+        ({ m, n, extraK }, rest) => {
+          const k = Math.ceil((4 << 20) / 4 / m) + extraK;
+          const t = { ...rest, m, n, k, transA: true, aOff: 0, padA: 0 };
+          expectMatchesTs(one, t);
+          const touched = withC(makeArgs(t));
+          one.gemm(touched);
+          const split = withC(makeArgs(t));
+          two.gemm(split);
+          // the same A with one float of padding after each row
+          const args = makeArgs(t);
+          const lda = m + 1;
+          const a = new Float32Array(k * lda);
+          for (let p = 0; p < k; p++) a.set(args.a.subarray(p * m, (p + 1) * m), p * lda);
+          const padded = withC({ ...args, a, lda });
+          one.gemm(padded);
+          let differing = 0;
+          for (let i = 0; i < touched.c.length; i++) {
+            if (!Object.is(touched.c[i], padded.c[i]) || !Object.is(split.c[i], padded.c[i])) differing++;
+          }
+          expect(differing).toBe(0);
+        },
+      ),
+      { numRuns: 6 },
     );
   });
 
