@@ -209,8 +209,9 @@ const QUARTERS_MIN_M: i32 = 512;
  * four tiles sharing a line, and wasm has no prefetch instruction. So when A is at least
  * TOUCH_MIN_BYTES with rows one after the other (lda == m, one row block), the micro-kernels of
  * each part also read one byte per step of the next part (the next PSUB rows of A), spread
- * evenly over all the part's steps: a slow sequential stream that the hardware prefetcher runs
- * ahead of, so the next part is in the cache when its turn comes. The reads change no result.
+ * evenly over all the part's steps: a slow sequential stream, which the hardware prefetcher seems
+ * to run ahead of (a burst of the same reads does not help), so the next part is in the cache when
+ * its turn comes. The reads change no result.
  * Measured on 1 thread (AMD EPYC, 8 MB L3, relaxed-SIMD build, operands in wasm memory):
  * 144x32768x16 (A 19 MB) 21.6 -> 27-29 GFLOP/s; with PSUB 64 instead of 128 as well (parts of
  * 147 KB instead of 295 KB at m = 576), 576x8192x32 24 -> 28-29. A burst of reads per tile
