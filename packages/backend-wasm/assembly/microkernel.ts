@@ -14,7 +14,7 @@ export const NR: i32 = 8;
 }
 
 /**
- * Sum of the bytes the micro-kernels read through their touch pointer (see microKernel), kept so that
+ * Sum of the bytes the micro-kernels read through their touch pointer (see microKernelTouch), kept so that
  * the reads are not optimised away; the GEMM stores it in its scratch.
  */
 export let touchSum: u32 = 0;

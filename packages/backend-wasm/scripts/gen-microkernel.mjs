@@ -25,7 +25,7 @@ out(`  return f32x4.add(c, f32x4.mul(a, b));`);
 out(`}`);
 out("");
 out(`/**`);
-out(` * Sum of the bytes the micro-kernels read through their touch pointer (see microKernel), kept so that`);
+out(` * Sum of the bytes the micro-kernels read through their touch pointer (see microKernelTouch), kept so that`);
 out(` * the reads are not optimised away; the GEMM stores it in its scratch.`);
 out(` */`);
 out(`export let touchSum: u32 = 0;`);
